@@ -1,0 +1,51 @@
+"""Celery tasks of the pledges app (thin: take IDs, call a service or send mail)."""
+
+import smtplib
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from organisations.models import Membership
+
+from .models import PledgeTransition
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    max_retries=5,
+    autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError),
+    retry_backoff=True,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def send_pledge_transition_email(self, transition_id: int) -> int:
+    """Email the lead organisation's owners and editors about a moderation decision.
+
+    Args:
+        transition_id: primary key of the ``PledgeTransition``.
+    Returns: the number of messages sent (0 when the record no longer exists).
+    """
+    record = PledgeTransition.objects.select_related("pledge", "pledge__lead_organisation").filter(
+        pk=transition_id
+    ).first()
+    if record is None:
+        return 0
+    recipients = list(
+        Membership.objects.filter(
+            organisation_id=record.pledge.lead_organisation_id,
+            role__in=(Membership.Role.OWNER, Membership.Role.EDITOR),
+            user__is_active=True,
+        ).values_list("user__email", flat=True)
+    )
+    if not recipients:
+        return 0
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {"record": record, "pledge": record.pledge, "site_url": settings.SITE_URL}
+        subject = render_to_string("pledges/email/transition_subject.txt", context).strip()
+        body = render_to_string("pledges/email/transition_body.txt", context)
+    messages = [(subject, body, settings.DEFAULT_FROM_EMAIL, [email]) for email in recipients]
+    return send_mass_mail(messages, fail_silently=False)
