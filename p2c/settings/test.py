@@ -14,4 +14,3 @@ STORAGES = {
 }
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "test-artifacts" / "media")
 PRIVATE_MEDIA_ROOT = env.path("P2C_PRIVATE_MEDIA_ROOT", default=BASE_DIR / "test-artifacts" / "private")
-STORAGES["private"]["OPTIONS"]["location"] = str(PRIVATE_MEDIA_ROOT)
