@@ -1,5 +1,7 @@
 """Reads of organisations and memberships."""
 
+from django.db.models import Q
+
 from .models import Membership, Organisation
 
 PLEDGE_EDITING_ROLES = (Membership.Role.OWNER, Membership.Role.EDITOR)
@@ -23,3 +25,14 @@ def role_of(user, organisation) -> str | None:
     return (
         Membership.objects.filter(user=user, organisation=organisation).values_list("role", flat=True).first()
     )
+
+
+def organisations_visible_to(user):
+    """Verified organisations for everyone; pending ones also for their members and staff."""
+    qs = Organisation.objects.select_related("stakeholder_type", "country")
+    if getattr(user, "is_staff", False):
+        return qs
+    condition = Q(verification=Organisation.Verification.VERIFIED)
+    if user.is_authenticated:
+        condition |= Q(id__in=Membership.objects.filter(user=user).values("organisation_id"))
+    return qs.filter(condition)

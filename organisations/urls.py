@@ -1,4 +1,9 @@
 from django.urls import path
 
+from . import views
+
 app_name = "organisations"
-urlpatterns = []
+urlpatterns = [
+    path("organisations/<slug:slug>/", views.organisation_detail, name="detail"),
+    path("my/organisations/new/", views.organisation_create_view, name="create"),
+]

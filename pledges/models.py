@@ -1,5 +1,8 @@
 """Pledges, their partners and their moderation history."""
 
+
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -9,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 # Bounds of a pledged amount (issue "complete pledge": > 0 and <= 10^13, at most 2 decimals).
-VALUE_MIN = "0.01"
+VALUE_MIN = Decimal("0.01")
 VALUE_MAX = 10**13
 
 

@@ -18,7 +18,7 @@ def exchange_rate_for(*, currency_code: str, on_date: dt.date) -> ExchangeRate |
 
 def usd_equivalent(*, amount: Decimal, rate: ExchangeRate) -> Decimal:
     """``amount`` converted to US dollars at ``rate``, rounded half-up to cents."""
-    return (amount * rate.usd_per_unit).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return (Decimal(amount) * rate.usd_per_unit).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def countries_in_group_on(*, group_code: str, on_date: dt.date):

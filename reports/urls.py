@@ -1,4 +1,7 @@
 from django.urls import path
 
-app_name = "reports"
-urlpatterns = []
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+]

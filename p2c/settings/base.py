@@ -28,7 +28,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_filters",
-    "rules.apps.AutodiscoverRulesConfig",
+    "rules",
     "simple_history",
     "p2c",
     "accounts",

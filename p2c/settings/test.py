@@ -14,3 +14,5 @@ STORAGES = {
 }
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "test-artifacts" / "media")
 PRIVATE_MEDIA_ROOT = env.path("P2C_PRIVATE_MEDIA_ROOT", default=BASE_DIR / "test-artifacts" / "private")
+WHITENOISE_AUTOREFRESH = True  # serve from the finders; no collectstatic in tests
+WHITENOISE_USE_FINDERS = True
