@@ -10,7 +10,10 @@ class OrganisationForm(forms.ModelForm):
     """Register an organisation: name, stakeholder type, country, website, description."""
 
     website = forms.URLField(
-        label=_("Website"), required=False, max_length=300, assume_scheme="https",
+        label=_("Website"),
+        required=False,
+        max_length=300,
+        assume_scheme="https",
         help_text=_("For example https://www.example.org"),
     )
 

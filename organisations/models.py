@@ -73,7 +73,9 @@ class Membership(models.Model):
     class Meta:
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
-        constraints = [models.UniqueConstraint(fields=["organisation", "user"], name="one_membership_per_user")]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "user"], name="one_membership_per_user")
+        ]
 
     def __str__(self):
         return f"{self.user} – {self.organisation} ({self.get_role_display()})"

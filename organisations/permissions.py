@@ -7,9 +7,12 @@ from .models import Membership
 
 @rules.predicate
 def is_owner(user, organisation):
-    return bool(organisation) and Membership.objects.filter(
-        user=user, organisation=organisation, role=Membership.Role.OWNER
-    ).exists()
+    return (
+        bool(organisation)
+        and Membership.objects.filter(
+            user=user, organisation=organisation, role=Membership.Role.OWNER
+        ).exists()
+    )
 
 
 @rules.predicate
@@ -19,9 +22,12 @@ def is_member(user, organisation):
 
 @rules.predicate
 def can_edit_pledges(user, organisation):
-    return bool(organisation) and Membership.objects.filter(
-        user=user, organisation=organisation, role__in=(Membership.Role.OWNER, Membership.Role.EDITOR)
-    ).exists()
+    return (
+        bool(organisation)
+        and Membership.objects.filter(
+            user=user, organisation=organisation, role__in=(Membership.Role.OWNER, Membership.Role.EDITOR)
+        ).exists()
+    )
 
 
 rules.add_perm("organisations.view_organisation_workspace", rules.is_authenticated & is_member)

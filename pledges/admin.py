@@ -54,10 +54,14 @@ def _decision_action(service, *, name: str, label, needs_reason: bool):
                             service(pledge=pledge, by=request.user, reason=reason)
                         done += 1
                     except ApplicationError as error:
-                        modeladmin.message_user(request, f"{pledge.public_id}: {error.message}", messages.ERROR)
+                        modeladmin.message_user(
+                            request, f"{pledge.public_id}: {error.message}", messages.ERROR
+                        )
                 if done:
                     modeladmin.message_user(
-                        request, _("%(action)s: %(n)d pledge(s).") % {"action": label, "n": done}, messages.SUCCESS
+                        request,
+                        _("%(action)s: %(n)d pledge(s).") % {"action": label, "n": done},
+                        messages.SUCCESS,
                     )
                 return None
         return TemplateResponse(
@@ -85,10 +89,14 @@ publish = _decision_action(
     services.pledge_publish, name="publish", label=gettext_lazy("Publish"), needs_reason=False
 )
 request_changes = _decision_action(
-    services.pledge_request_changes, name="request_changes", label=gettext_lazy("Request changes"),
+    services.pledge_request_changes,
+    name="request_changes",
+    label=gettext_lazy("Request changes"),
     needs_reason=True,
 )
-reject = _decision_action(services.pledge_reject, name="reject", label=gettext_lazy("Reject"), needs_reason=True)
+reject = _decision_action(
+    services.pledge_reject, name="reject", label=gettext_lazy("Reject"), needs_reason=True
+)
 
 
 @admin.register(Pledge)
@@ -100,7 +108,14 @@ class PledgeAdmin(SimpleHistoryAdmin):
     ordering = ("submitted_at",)
     actions = [publish, request_changes, reject]
     readonly_fields = (
-        "public_id", "status", "submitted_at", "published_at", "created_at", "updated_at", "value_usd", "usd_rate",
+        "public_id",
+        "status",
+        "submitted_at",
+        "published_at",
+        "created_at",
+        "updated_at",
+        "value_usd",
+        "usd_rate",
         "created_by",
     )
     autocomplete_fields = ("lead_organisation",)
@@ -109,9 +124,15 @@ class PledgeAdmin(SimpleHistoryAdmin):
     fieldsets = (
         (None, {"fields": ("public_id", "lead_organisation", "status", "title", "summary", "description")}),
         (gettext_lazy("Classification"), {"fields": ("focus_areas", "pillars", "pledge_types")}),
-        (gettext_lazy("Where and when"), {"fields": ("is_global", "beneficiary_countries", "start_date", "end_date")}),
+        (
+            gettext_lazy("Where and when"),
+            {"fields": ("is_global", "beneficiary_countries", "start_date", "end_date")},
+        ),
         (gettext_lazy("Value"), {"fields": ("value_amount", "value_currency", "value_usd", "usd_rate")}),
-        (gettext_lazy("Dates"), {"fields": ("created_by", "created_at", "updated_at", "submitted_at", "published_at")}),
+        (
+            gettext_lazy("Dates"),
+            {"fields": ("created_by", "created_at", "updated_at", "submitted_at", "published_at")},
+        ),
     )
 
     def has_add_permission(self, request):

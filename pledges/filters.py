@@ -16,8 +16,12 @@ SORTS = {
     "oldest": ("published_at", "id"),
     "title": ("title", "id"),
 }
-SORT_LABELS = {"newest": _("Newest first"), "oldest": _("Oldest first"), "title": _("Title (A–Z)"),
-               "value": _("Highest value")}
+SORT_LABELS = {
+    "newest": _("Newest first"),
+    "oldest": _("Oldest first"),
+    "title": _("Title (A–Z)"),
+    "value": _("Highest value"),
+}
 
 
 class PledgeFilter(django_filters.FilterSet):
@@ -77,7 +81,9 @@ class PledgeFilter(django_filters.FilterSet):
                 | Q(beneficiary_countries__name__icontains=term)
             )
             if len(term) in (2, 3):
-                condition |= Q(beneficiary_countries__iso2__iexact=term) | Q(beneficiary_countries__iso3__iexact=term)
+                condition |= Q(beneficiary_countries__iso2__iexact=term) | Q(
+                    beneficiary_countries__iso3__iexact=term
+                )
             queryset = queryset.filter(id__in=Pledge.objects.filter(condition).values("id"))
         return queryset
 

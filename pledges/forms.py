@@ -74,8 +74,10 @@ class PledgeForm(forms.ModelForm):
         min_value=Decimal("0.01"),
         max_value=Decimal(VALUE_MAX),
         label=_("Estimated value"),
-        help_text=_("Optional. The amount as pledged, more than 0 and at most 10,000,000,000,000, with at most "
-                    "2 decimals."),
+        help_text=_(
+            "Optional. The amount as pledged, more than 0 and at most 10,000,000,000,000, with at most "
+            "2 decimals."
+        ),
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
     value_currency = forms.ModelChoiceField(
@@ -164,7 +166,8 @@ class PledgeForm(forms.ModelForm):
             )
         if data.get("is_global") and data.get("beneficiary_countries"):
             self.add_error(
-                "beneficiary_countries", _("A global pledge has no list of countries: clear one or the other.")
+                "beneficiary_countries",
+                _("A global pledge has no list of countries: clear one or the other."),
             )
         return data
 

@@ -1,6 +1,5 @@
 """Pledges, their partners and their moderation history."""
 
-
 from decimal import Decimal
 
 from django.conf import settings
@@ -95,7 +94,9 @@ class Pledge(models.Model):
         indexes = [models.Index(fields=["status", "-published_at"])]
         constraints = [
             models.CheckConstraint(
-                condition=Q(start_date__isnull=True) | Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                condition=Q(start_date__isnull=True)
+                | Q(end_date__isnull=True)
+                | Q(end_date__gte=models.F("start_date")),
                 name="pledge_end_not_before_start",
             ),
             models.CheckConstraint(
@@ -138,7 +139,9 @@ class PledgePartner(models.Model):
     class Meta:
         verbose_name = _("partner")
         verbose_name_plural = _("partners")
-        constraints = [models.UniqueConstraint(fields=["pledge", "organisation"], name="one_partner_row_per_org")]
+        constraints = [
+            models.UniqueConstraint(fields=["pledge", "organisation"], name="one_partner_row_per_org")
+        ]
 
     def __str__(self):
         return f"{self.organisation} ({self.get_status_display()})"
@@ -171,3 +174,6 @@ class PublicIdSequence(models.Model):
 
     class Meta:
         verbose_name = _("public ID sequence")
+
+    def __str__(self):
+        return f"{self.year}: {self.last_number}"

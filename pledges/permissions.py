@@ -36,9 +36,12 @@ def is_published(user, pledge):
 
 @rules.predicate
 def is_partner_editor(user, partner: PledgePartner):
-    return partner is not None and Membership.objects.filter(
-        user=user, organisation_id=partner.organisation_id, role__in=PLEDGE_EDITING_ROLES
-    ).exists()
+    return (
+        partner is not None
+        and Membership.objects.filter(
+            user=user, organisation_id=partner.organisation_id, role__in=PLEDGE_EDITING_ROLES
+        ).exists()
+    )
 
 
 rules.add_perm("pledges.edit_pledge", rules.is_authenticated & is_lead_editor & is_editable_state)

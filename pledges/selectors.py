@@ -10,7 +10,10 @@ from .models import Pledge, PledgePartner, PledgeTransition
 
 def _with_card_relations(qs):
     return qs.select_related(
-        "lead_organisation", "lead_organisation__stakeholder_type", "lead_organisation__country", "value_currency"
+        "lead_organisation",
+        "lead_organisation__stakeholder_type",
+        "lead_organisation__country",
+        "value_currency",
     ).prefetch_related(
         "focus_areas",
         "pledge_types",

@@ -67,8 +67,10 @@ def pledge_save(*, pledge: Pledge, by, relations: PledgeRelations) -> Pledge:
         TransitionNotAllowed: the pledge is no longer editable (submitted, published or rejected).
     """
     if pledge.pk and pledge.status not in EDITABLE_STATUSES:
-        raise TransitionNotAllowed(_("This pledge can no longer be edited (status: %(status)s).")
-                                   % {"status": pledge.get_status_display()})
+        raise TransitionNotAllowed(
+            _("This pledge can no longer be edited (status: %(status)s).")
+            % {"status": pledge.get_status_display()}
+        )
     if not pledge.pk:
         pledge.public_id = pledge_public_id_next(year=timezone.localdate().year)
         pledge.created_by = by
@@ -104,7 +106,7 @@ def pledge_missing_for_submit(*, pledge: Pledge) -> list[str]:
     if not pledge.pledge_types.exists():
         missing.append(_("at least one pledge type"))
     if not pledge.is_global and not pledge.beneficiary_countries.exists():
-        missing.append(_("beneficiary countries, or \"global\""))
+        missing.append(_('beneficiary countries, or "global"'))
     if pledge.start_date is None:
         missing.append(_("a start date"))
     if pledge.end_date is None:
@@ -168,7 +170,9 @@ def pledge_publish(*, pledge: Pledge, by, note: str = "") -> PledgeTransition:
 def pledge_request_changes(*, pledge: Pledge, by, reason: str) -> PledgeTransition:
     """Return a submitted pledge to its organisation with the changes asked for (``reason`` required)."""
     reason = _require_reason(reason)
-    return _transition(pledge=pledge, to=S.CHANGES_REQUESTED, by=by, reason=reason, allowed_from=(S.SUBMITTED,))
+    return _transition(
+        pledge=pledge, to=S.CHANGES_REQUESTED, by=by, reason=reason, allowed_from=(S.SUBMITTED,)
+    )
 
 
 @transaction.atomic

@@ -29,9 +29,11 @@ def send_pledge_transition_email(self, transition_id: int) -> int:
         transition_id: primary key of the ``PledgeTransition``.
     Returns: the number of messages sent (0 when the record no longer exists).
     """
-    record = PledgeTransition.objects.select_related("pledge", "pledge__lead_organisation").filter(
-        pk=transition_id
-    ).first()
+    record = (
+        PledgeTransition.objects.select_related("pledge", "pledge__lead_organisation")
+        .filter(pk=transition_id)
+        .first()
+    )
     if record is None:
         return 0
     recipients = list(

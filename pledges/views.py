@@ -52,7 +52,9 @@ def pledge_detail(request, public_id):
     """A pledge's page. Drafts and decisions are visible only to their organisations and staff (else 404)."""
     pledge = get_object_or_404(
         selectors.pledges_visible_to(request.user)
-        .select_related("lead_organisation", "lead_organisation__stakeholder_type", "value_currency", "usd_rate")
+        .select_related(
+            "lead_organisation", "lead_organisation__stakeholder_type", "value_currency", "usd_rate"
+        )
         .prefetch_related("focus_areas", "pillars", "pledge_types", "beneficiary_countries"),
         public_id=public_id,
     )
@@ -80,7 +82,9 @@ def workspace(request):
         request,
         "pledges/workspace.html",
         {
-            "memberships": request.user.memberships.select_related("organisation").order_by("organisation__name"),
+            "memberships": request.user.memberships.select_related("organisation").order_by(
+                "organisation__name"
+            ),
             "pledges": selectors.workspace_pledges(request.user),
             "invitations": selectors.partner_invitations_for(request.user),
         },
@@ -109,7 +113,9 @@ def _save_and_maybe_submit(request, form, pledge):
             messages.warning(
                 request,
                 _("Your draft is saved. Before it can be submitted, please add: %(missing)s.")
-                % {"missing": "; ".join(missing)} if missing else error.message,
+                % {"missing": "; ".join(missing)}
+                if missing
+                else error.message,
             )
             return redirect("pledges:edit", public_id=pledge.public_id)
         messages.success(request, _("Your pledge was submitted for review by the P2C Secretariat."))
@@ -144,8 +150,11 @@ def pledge_edit(request, public_id):
     """Edit a draft (or a pledge whose changes were requested) and save or submit it."""
     pledge = get_object_or_404(selectors.pledges_editable_by(request.user), public_id=public_id)
     if not request.user.has_perm("pledges.edit_pledge", pledge):
-        messages.info(request, _("This pledge is %(status)s and can no longer be edited.")
-                      % {"status": pledge.get_status_display().lower()})
+        messages.info(
+            request,
+            _("This pledge is %(status)s and can no longer be edited.")
+            % {"status": pledge.get_status_display().lower()},
+        )
         return redirect(pledge)
     form = PledgeForm(request.POST or None, instance=pledge, lead_organisation=pledge.lead_organisation)
     if request.method == "POST" and form.is_valid():
@@ -168,7 +177,9 @@ def pledge_edit(request, public_id):
 def partner_respond(request, pk):
     """A partner organisation's owner or editor confirms or declines a joint pledge."""
     partner = get_object_or_404(
-        PledgePartner.objects.filter(organisation__in=organisations_of(request.user, roles=PLEDGE_EDITING_ROLES)),
+        PledgePartner.objects.filter(
+            organisation__in=organisations_of(request.user, roles=PLEDGE_EDITING_ROLES)
+        ),
         pk=pk,
     )
     if not request.user.has_perm("pledges.respond_partnership", partner):
@@ -181,7 +192,8 @@ def partner_respond(request, pk):
     else:
         messages.success(
             request,
-            _("You confirmed your organisation's participation.") if confirm else _("You declined the invitation."),
+            _("You confirmed your organisation's participation.")
+            if confirm
+            else _("You declined the invitation."),
         )
     return redirect("pledges:workspace")
-

@@ -11,5 +11,7 @@ class ProgressReportForm(forms.ModelForm):
     class Meta:
         model = ProgressReport
         fields = ["implementation_status", "percent_complete", "narrative"]
-        widgets = {"narrative": forms.Textarea(attrs={"rows": 6}),
-                   "percent_complete": forms.NumberInput(attrs={"min": 0, "max": 100})}
+        widgets = {
+            "narrative": forms.Textarea(attrs={"rows": 6}),
+            "percent_complete": forms.NumberInput(attrs={"min": 0, "max": 100}),
+        }

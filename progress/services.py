@@ -10,8 +10,9 @@ from .models import ProgressReport
 
 
 @transaction.atomic
-def progress_report_create(*, pledge: Pledge, by, implementation_status: str, percent_complete: int,
-                           narrative: str) -> ProgressReport:
+def progress_report_create(
+    *, pledge: Pledge, by, implementation_status: str, percent_complete: int, narrative: str
+) -> ProgressReport:
     """Post a progress report on a published pledge; it shows on the pledge's page at once.
 
     Args:

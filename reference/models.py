@@ -22,7 +22,9 @@ class Region(models.Model):
     m49_code = models.CharField(_("M49 code"), max_length=3, unique=True)
     name = models.CharField(_("name"), max_length=100)
     level = models.CharField(_("level"), max_length=20, choices=Level.choices)
-    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
 
     class Meta:
         ordering = ["m49_code"]
@@ -45,7 +47,12 @@ class Country(models.Model):
         Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("region")
     )
     sub_region = models.ForeignKey(
-        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("sub-region")
+        Region,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sub-region"),
     )
     intermediate_region = models.ForeignKey(
         Region,
@@ -114,7 +121,9 @@ class CountryGroupMembership(models.Model):
         verbose_name_plural = _("country group memberships")
         constraints = [
             models.CheckConstraint(
-                condition=Q(valid_from__isnull=True) | Q(valid_until__isnull=True) | Q(valid_until__gt=models.F("valid_from")),
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_until__isnull=True)
+                | Q(valid_until__gt=models.F("valid_from")),
                 name="membership_interval_ordered",
             )
         ]

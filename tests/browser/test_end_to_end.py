@@ -126,7 +126,9 @@ def test_the_seven_steps(live_server, page, settings):
     staff_page.fill("input[name=password]", "correct-horse-battery")
     staff_page.get_by_role("button", name="Log in").click()
     staff_page.wait_for_load_state()
-    _admin_decide(staff_page, base, pledge, "request_changes", "Request changes", "Please name the districts.")
+    _admin_decide(
+        staff_page, base, pledge, "request_changes", "Request changes", "Please name the districts."
+    )
     pledge.refresh_from_db()
     assert pledge.status == Pledge.Status.CHANGES_REQUESTED
     assert any("Please name the districts." in m.body and email in m.to for m in mail.outbox)
@@ -174,6 +176,8 @@ def test_the_seven_steps(live_server, page, settings):
     assert "Ready" in staff_page.content()
     with staff_page.expect_download() as download_info:
         staff_page.get_by_role("link", name=re.compile("PDF")).first.click()
-    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(open(download_info.value.path(), "rb").read())).pages)
+    text = "\n".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(open(download_info.value.path(), "rb").read())).pages
+    )
     assert pledge.public_id in text
     assert "Connect 1,000 rural schools in Malawi" in text.replace("\n", " ")

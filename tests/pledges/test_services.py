@@ -41,7 +41,9 @@ ALLOWED = {
 
 @pytest.mark.parametrize("action", list(DECISIONS))
 @pytest.mark.parametrize("status", list(S))
-def test_every_transition_is_allowed_or_refused(action, status, staff_user, django_capture_on_commit_callbacks):
+def test_every_transition_is_allowed_or_refused(
+    action, status, staff_user, django_capture_on_commit_callbacks
+):
     pledge = _pledge_in(status, staff=staff_user)
     target = ALLOWED.get((action, status))
     if target is None:
@@ -104,7 +106,8 @@ def test_saving_a_submitted_pledge_is_refused(owner):
 def test_public_ids_are_unique_and_sequential(owner, organisation):
     ids = [
         services.pledge_save(
-            pledge=Pledge(lead_organisation=organisation, title=f"T{i}"), by=owner,
+            pledge=Pledge(lead_organisation=organisation, title=f"T{i}"),
+            by=owner,
             relations=services.PledgeRelations(),
         ).public_id
         for i in range(3)
@@ -115,8 +118,12 @@ def test_public_ids_are_unique_and_sequential(owner, organisation):
 
 
 def test_value_in_euro_gets_its_usd_equivalent_from_the_dated_rate(owner, organisation):
-    pledge = Pledge(lead_organisation=organisation, title="Euro pledge", value_amount="1000000.00",
-                    value_currency=Currency.objects.get(code="EUR"))
+    pledge = Pledge(
+        lead_organisation=organisation,
+        title="Euro pledge",
+        value_amount="1000000.00",
+        value_currency=Currency.objects.get(code="EUR"),
+    )
     services.pledge_save(pledge=pledge, by=owner, relations=services.PledgeRelations())
     pledge.refresh_from_db()
     assert str(pledge.value_usd) == "1053000.00"

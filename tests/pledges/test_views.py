@@ -33,7 +33,9 @@ def test_member_saves_a_draft_then_submits_it(client, owner, organisation):
     client.force_login(owner)
     response = client.post(_create_url(organisation), {**GOOD, "organisation": organisation.slug})
     pledge = Pledge.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("pledges:edit", args=[pledge.public_id])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "pledges:edit", args=[pledge.public_id]
+    )
     assert pledge.status == Pledge.Status.DRAFT
     assert sorted(pledge.beneficiary_countries.values_list("iso2", flat=True)) == ["MW", "ZM"]
     response = client.post(reverse("pledges:edit", args=[pledge.public_id]), {**GOOD, "action": "submit"})
@@ -44,7 +46,9 @@ def test_member_saves_a_draft_then_submits_it(client, owner, organisation):
     assert pledge.public_id in page.content.decode()
 
 
-def test_submitting_an_incomplete_pledge_keeps_the_draft_and_lists_what_is_missing(client, owner, organisation):
+def test_submitting_an_incomplete_pledge_keeps_the_draft_and_lists_what_is_missing(
+    client, owner, organisation
+):
     client.force_login(owner)
     data = {"title": "Just a title", "action": "submit", "organisation": organisation.slug}
     response = client.post(_create_url(organisation), data, follow=True)
@@ -73,8 +77,12 @@ BAD_INPUT = [
 ]
 
 
-@pytest.mark.parametrize(("field", "value", "message"), BAD_INPUT, ids=[f"{f}-{i}" for i, (f, _, _) in enumerate(BAD_INPUT)])
-def test_bad_input_gets_a_message_by_the_field_and_keeps_the_rest(client, owner, organisation, field, value, message):
+@pytest.mark.parametrize(
+    ("field", "value", "message"), BAD_INPUT, ids=[f"{f}-{i}" for i, (f, _, _) in enumerate(BAD_INPUT)]
+)
+def test_bad_input_gets_a_message_by_the_field_and_keeps_the_rest(
+    client, owner, organisation, field, value, message
+):
     client.force_login(owner)
     data = {**GOOD, field: value, "organisation": organisation.slug}
     response = client.post(_create_url(organisation), data)
@@ -93,7 +101,7 @@ def test_bad_input_gets_a_message_by_the_field_and_keeps_the_rest(client, owner,
 
 
 def test_html_in_a_title_is_shown_as_text(client, owner, organisation):
-    pledge = published_pledge(organisation, title='<img src=x onerror=alert(1)> {{ 7*7 }}')
+    pledge = published_pledge(organisation, title="<img src=x onerror=alert(1)> {{ 7*7 }}")
     html = client.get(pledge.get_absolute_url()).content.decode()
     assert "<img src=x onerror" not in html
     assert "&lt;img src=x onerror=alert(1)&gt; {{ 7*7 }}" in html
@@ -104,7 +112,10 @@ def test_drafts_of_another_organisation_are_404(client, owner):
     client.force_login(owner)
     assert client.get(other.get_absolute_url()).status_code == 404
     assert client.get(reverse("pledges:edit", args=[other.public_id])).status_code == 404
-    assert client.get(reverse("pledges:create") + f"?organisation={other.lead_organisation.slug}").status_code == 404
+    assert (
+        client.get(reverse("pledges:create") + f"?organisation={other.lead_organisation.slug}").status_code
+        == 404
+    )
 
 
 def test_anonymous_sees_published_but_not_drafts(client):
@@ -141,7 +152,9 @@ class TestMarketplace:
         settings.P2C_PAGE_SIZE = 2
         gov = OrganisationFactory(name="Ministry of ICT of Malawi")
         a = published_pledge(gov, title="Schools in Malawi", countries=("MW",), value="10")
-        b = published_pledge(title="Satellite for Tonga", countries=("TO",), focus_areas=("adoption",), value="99")
+        b = published_pledge(
+            title="Satellite for Tonga", countries=("TO",), focus_areas=("adoption",), value="99"
+        )
         c = published_pledge(title="Global skills", countries=(), pledge_types=("advocacy",))
         PledgeFactory(title="Draft never listed")
 
@@ -162,8 +175,16 @@ class TestMarketplace:
 
     @pytest.mark.parametrize(
         "params",
-        [{"sort": "-id; DROP TABLE"}, {"page": "-1"}, {"page": "99999"}, {"page": "abc"}, {"country": "QQ"},
-         {"focus_area": "nope"}, {"group": "G77"}, {"q": "x" * 5000}],
+        [
+            {"sort": "-id; DROP TABLE"},
+            {"page": "-1"},
+            {"page": "99999"},
+            {"page": "abc"},
+            {"country": "QQ"},
+            {"focus_area": "nope"},
+            {"group": "G77"},
+            {"q": "x" * 5000},
+        ],
     )
     def test_bad_parameters_never_500(self, client, params):
         published_pledge()

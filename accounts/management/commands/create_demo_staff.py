@@ -27,5 +27,7 @@ class Command(BaseCommand):
         user.is_active = True
         user.set_password(password)
         user.save()
-        EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+        EmailAddress.objects.update_or_create(
+            user=user, email=email, defaults={"verified": True, "primary": True}
+        )
         self.stdout.write(f"Secretariat login: {email}  password: {password}")

@@ -1,0 +1,52 @@
+"""Query counts of the public pages stay constant as the data grows (no N+1)."""
+
+import pytest
+from django.urls import reverse
+
+from organisations.models import Membership
+
+from ..factories import OrganisationFactory, member, published_pledge
+
+pytestmark = pytest.mark.django_db
+
+
+def _pledges(n):
+    partner = OrganisationFactory()
+    for i in range(n):
+        published_pledge(
+            title=f"Pledge {i}",
+            countries=("MW", "ZM", "TO"),
+            focus_areas=("access", "adoption"),
+            partners=[partner] if i % 2 else [],
+        )
+
+
+@pytest.mark.parametrize("n", [3, 25])
+def test_marketplace_queries_are_constant(client, django_assert_max_num_queries, n):
+    _pledges(n)
+    with django_assert_max_num_queries(12):
+        assert (
+            client.get(reverse("pledges:marketplace"), {"focus_area": "access", "q": "Pledge"}).status_code
+            == 200
+        )
+
+
+@pytest.mark.parametrize("n", [3, 25])
+def test_home_and_pledge_page_queries_are_constant(client, django_assert_max_num_queries, n):
+    _pledges(n)
+    with django_assert_max_num_queries(16):
+        assert client.get(reverse("home")).status_code == 200
+    pledge = published_pledge(title="Detail", countries=("MW", "ZM", "TO", "NP"))
+    with django_assert_max_num_queries(14):
+        assert client.get(pledge.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.parametrize("n", [2, 12])
+def test_workspace_queries_are_constant(client, django_assert_max_num_queries, n):
+    organisation = OrganisationFactory()
+    user = member(organisation, Membership.Role.OWNER)
+    for i in range(n):
+        published_pledge(organisation, title=f"P{i}")
+    client.force_login(user)
+    with django_assert_max_num_queries(14):
+        assert client.get(reverse("pledges:workspace")).status_code == 200

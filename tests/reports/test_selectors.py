@@ -1,0 +1,250 @@
+import datetime as dt
+import json
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from pledges.models import Pledge, PledgePartner
+from reference.models import CountryGroupMembership, StakeholderType
+from reports.selectors import (
+    breakdowns,
+    exchange_rates_used,
+    headline_figures,
+    pledge_snapshot_rows,
+    report_cutoff,
+)
+from tests.factories import OrganisationFactory, PledgeFactory, published_pledge
+
+from .helpers import utc
+
+pytestmark = pytest.mark.django_db
+
+IN_2025 = utc(2025, 6, 1, 12, 0)
+
+
+def rows_for(year: int) -> list[dict]:
+    return pledge_snapshot_rows(cutoff=report_cutoff(year=year))
+
+
+def public_ids(rows) -> list[str]:
+    return [r["public_id"] for r in rows]
+
+
+def test_cutoff_is_last_microsecond_of_31_december_in_reporting_time_zone(bogota):
+    cutoff = report_cutoff(year=2025)
+
+    assert cutoff == utc(2026, 1, 1, 4, 59, 59, 999999)
+    assert cutoff.utcoffset() == dt.timedelta(0)
+
+
+def test_cutoff_in_utc_by_default(settings):
+    settings.P2C_TIME_ZONE = "UTC"
+
+    assert report_cutoff(year=2025) == utc(2025, 12, 31, 23, 59, 59, 999999)
+
+
+def test_pledge_published_late_on_31_december_local_time_is_in_that_years_report(bogota):
+    cutoff = report_cutoff(year=2025)
+    late_evening = published_pledge(published_at=utc(2026, 1, 1, 4, 30))  # 31 Dec 2025, 23:30 in Bogota
+    at_cutoff = published_pledge(published_at=cutoff)
+    after_cutoff = published_pledge(published_at=cutoff + dt.timedelta(seconds=1))
+
+    ids_2025 = public_ids(rows_for(2025))
+    ids_2026 = public_ids(rows_for(2026))
+
+    assert late_evening.public_id in ids_2025
+    assert at_cutoff.public_id in ids_2025
+    assert after_cutoff.public_id not in ids_2025
+    assert after_cutoff.public_id in ids_2026
+
+
+def test_only_published_pledges_are_in_the_snapshot():
+    published = published_pledge(published_at=IN_2025)
+    draft = PledgeFactory()
+    Pledge.objects.filter(pk=draft.pk).update(published_at=IN_2025)  # a date alone does not publish
+
+    assert public_ids(rows_for(2025)) == [published.public_id]
+
+
+def test_rows_are_ordered_by_public_id_and_survive_json():
+    second = published_pledge(title="B", published_at=utc(2025, 3, 1))
+    first = published_pledge(title="A", published_at=utc(2025, 2, 1))
+    rows = rows_for(2025)
+
+    assert public_ids(rows) == sorted([first.public_id, second.public_id])
+    assert json.loads(json.dumps(rows)) == rows
+    assert headline_figures(json.loads(json.dumps(rows))) == headline_figures(rows)
+
+
+def test_joint_pledge_value_counted_once_and_confirmed_partners_counted_as_entities():
+    lead, partner, decliner, other = OrganisationFactory.create_batch(4)
+    joint = published_pledge(lead, value="1000", published_at=IN_2025, partners=[partner, decliner])
+    PledgePartner.objects.filter(pledge=joint, organisation=decliner).update(
+        status=PledgePartner.Status.DECLINED
+    )
+    published_pledge(other, value="500", published_at=IN_2025)
+
+    rows = rows_for(2025)
+    figures = headline_figures(rows)
+
+    joint_row = next(r for r in rows if r["public_id"] == joint.public_id)
+    assert [p["slug"] for p in joint_row["partners"]] == [partner.slug]
+    assert figures["pledges"] == 2
+    assert figures["value_usd_total"] == "1500.00"
+    assert figures["pledging_entities"] == 3  # lead, confirmed partner, other; not the decliner
+
+
+def test_entity_leading_one_pledge_and_partner_in_another_counts_once():
+    a, b = OrganisationFactory.create_batch(2)
+    published_pledge(a, published_at=IN_2025, partners=[b])
+    published_pledge(b, published_at=IN_2025, partners=[a])
+
+    assert headline_figures(rows_for(2025))["pledging_entities"] == 2
+
+
+def test_bangladesh_membership_of_the_ldcs_ends_with_its_graduation_in_november_2026():
+    membership = CountryGroupMembership.objects.get(country__iso2="BD", group__code="LDC")
+
+    assert membership.valid_until == dt.date(2026, 11, 24)
+
+
+def test_ldc_share_uses_group_membership_at_the_cutoff():
+    to_bangladesh = published_pledge(countries=("BD",), published_at=IN_2025)
+    published_pledge(countries=("KE",), published_at=IN_2025)
+
+    rows_2025, rows_2026 = rows_for(2025), rows_for(2026)
+    bd_2025 = next(r for r in rows_2025 if r["public_id"] == to_bangladesh.public_id)
+    bd_2026 = next(r for r in rows_2026 if r["public_id"] == to_bangladesh.public_id)
+
+    assert bd_2025["beneficiary_countries"][0]["groups"] == ["LDC"]
+    assert bd_2026["beneficiary_countries"][0]["groups"] == []
+    assert headline_figures(rows_2025)["ldc_pledges"] == 1
+    assert headline_figures(rows_2025)["ldc_share"] == "50.0"
+    assert headline_figures(rows_2026)["ldc_pledges"] == 0
+    assert headline_figures(rows_2026)["ldc_share"] == "0.0"
+
+
+def test_membership_is_taken_on_the_cutoff_date_in_the_reporting_time_zone(bogota):
+    # Suppose Malawi left the LDCs on 1 January 2026. The 2025 cut-off is 31 December 2025 in Bogota but
+    # already 1 January 2026 in UTC: the local date counts, so Malawi is still an LDC in the 2025 report.
+    CountryGroupMembership.objects.filter(country__iso2="MW", group__code="LDC").update(
+        valid_until=dt.date(2026, 1, 1)
+    )
+    published_pledge(countries=("MW",), published_at=IN_2025)
+
+    [row] = rows_for(2025)
+
+    assert row["beneficiary_countries"][0]["groups"] == ["LDC", "LLDC"]
+
+
+def test_ldc_share_is_a_percentage_with_one_decimal_rounded_half_up():
+    published_pledge(countries=("MW",), published_at=IN_2025)
+    for _ in range(2):
+        published_pledge(countries=("KE",), published_at=IN_2025)
+
+    figures = headline_figures(rows_for(2025))
+
+    assert figures["ldc_pledges"] == 1
+    assert figures["ldc_share"] == "33.3"
+    assert figures["lldc_pledges"] == 1
+    assert figures["beneficiary_countries"] == 2
+
+
+def test_no_pledges_gives_zero_figures_and_no_share():
+    figures = headline_figures([])
+
+    assert figures["pledges"] == 0
+    assert figures["value_usd_total"] == "0.00"
+    assert figures["ldc_share"] is None
+
+
+def test_pledge_with_several_types_counts_under_each_type():
+    published_pledge(
+        pledge_types=("financial", "policy"),
+        focus_areas=("access", "adoption"),
+        value="100",
+        published_at=IN_2025,
+    )
+    published_pledge(pledge_types=("policy",), focus_areas=("access",), value="50", published_at=IN_2025)
+
+    tables = breakdowns(rows_for(2025))
+
+    assert tables["pledge_types"] == [
+        {"slug": "financial", "name": "Financial", "pledges": 1, "value_usd": "100.00"},
+        {"slug": "policy", "name": "Policy", "pledges": 2, "value_usd": "150.00"},
+    ]
+    assert tables["focus_areas"] == [
+        {"slug": "access", "name": "Access", "pledges": 2, "value_usd": "150.00"},
+        {"slug": "adoption", "name": "Adoption", "pledges": 1, "value_usd": "100.00"},
+    ]
+    assert headline_figures(rows_for(2025))["value_usd_total"] == "150.00"
+
+
+def test_stakeholder_type_breakdown_counts_each_pledge_once_under_its_lead():
+    company = OrganisationFactory(stakeholder_type=StakeholderType.objects.get(slug="private-sector"))
+    government = OrganisationFactory()
+    published_pledge(company, value="10", published_at=IN_2025, partners=[government])
+    published_pledge(government, value="5", published_at=IN_2025)
+
+    assert breakdowns(rows_for(2025))["stakeholder_types"] == [
+        {"slug": "government", "name": "Government", "pledges": 1, "value_usd": "5.00"},
+        {"slug": "private-sector", "name": "Private sector", "pledges": 1, "value_usd": "10.00"},
+    ]
+
+
+def test_amounts_without_exchange_rate_are_not_in_the_usd_total():
+    published_pledge(value="1000", currency="EUR", published_at=IN_2025)  # ECB 2022 average: 1.0530
+    published_pledge(value="1000", currency="XOF", published_at=IN_2025)  # no rate entered
+    published_pledge(published_at=IN_2025)  # no amount
+
+    rows = rows_for(2025)
+    figures = headline_figures(rows)
+
+    assert figures["value_usd_total"] == "1053.00"
+    assert isinstance(Decimal(figures["value_usd_total"]), Decimal)
+    assert figures["pledges_with_value_usd"] == 1
+    assert figures["pledges_with_value_not_converted"] == 1
+    assert figures["pledges_without_value"] == 1
+    [rate] = exchange_rates_used(rows)
+    assert rate["currency"] == "EUR"
+    assert rate["date"] == "2022-12-31"
+    assert Decimal(rate["usd_per_unit"]) == Decimal("1.053")
+    assert "European Central Bank" in rate["source"]
+    assert rate["pledges"] == 1
+
+
+def test_global_pledges_and_pledges_without_countries():
+    worldwide = published_pledge(countries=(), published_at=IN_2025)
+    Pledge.objects.filter(pk=worldwide.pk).update(is_global=True)
+    published_pledge(countries=(), published_at=IN_2025)
+    published_pledge(countries=("MW",), published_at=IN_2025)
+
+    figures = headline_figures(rows_for(2025))
+
+    assert figures["global_pledges"] == 1
+    assert figures["pledges_without_countries"] == 1
+
+
+def test_snapshot_runs_the_same_number_of_queries_for_1_or_many_pledges():
+    cutoff = report_cutoff(year=2025)
+    published_pledge(countries=("BD", "MW"), value="10", currency="EUR", published_at=IN_2025)
+    with CaptureQueriesContext(connection) as one:
+        assert len(pledge_snapshot_rows(cutoff=cutoff)) == 1
+
+    for _ in range(5):
+        published_pledge(
+            countries=("KE", "FJ", "NP"),
+            pledge_types=("financial", "policy"),
+            focus_areas=("access", "adoption"),
+            value="20",
+            currency="EUR",
+            published_at=IN_2025,
+            partners=OrganisationFactory.create_batch(2),
+        )
+    with CaptureQueriesContext(connection) as many:
+        assert len(pledge_snapshot_rows(cutoff=cutoff)) == 6
+
+    assert len(many) == len(one)
+    assert len(many) <= 7
