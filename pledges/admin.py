@@ -15,13 +15,22 @@ from p2c.exceptions import ApplicationError
 
 from . import services
 from .forms import ReasonForm
-from .models import Pledge, PledgePartner, PledgeTransition
+from .models import Deliverable, Pledge, PledgePartner, PledgeRevision, PledgeTransition
 
 
 class PledgePartnerInline(admin.TabularInline):
     model = PledgePartner
     extra = 0
-    fields = ("organisation", "status", "responded_at", "responded_by")
+    fields = (
+        "organisation",
+        "invited_name",
+        "invited_email",
+        "status",
+        "role",
+        "share_percent",
+        "responded_at",
+        "responded_by",
+    )
     readonly_fields = ("responded_at", "responded_by")
     autocomplete_fields = ("organisation",)
 
@@ -48,10 +57,10 @@ def _decision_action(service, *, name: str, label, needs_reason: bool):
                 done = 0
                 for pledge in queryset:
                     try:
-                        if service is services.pledge_publish:
-                            service(pledge=pledge, by=request.user, note=reason)
-                        else:
+                        if needs_reason:
                             service(pledge=pledge, by=request.user, reason=reason)
+                        else:
+                            service(pledge=pledge, by=request.user, note=reason)
                         done += 1
                     except ApplicationError as error:
                         modeladmin.message_user(
@@ -97,16 +106,71 @@ request_changes = _decision_action(
 reject = _decision_action(
     services.pledge_reject, name="reject", label=gettext_lazy("Reject"), needs_reason=True
 )
+confirm_completion = _decision_action(
+    services.pledge_confirm_completion,
+    name="confirm_completion",
+    label=gettext_lazy("Confirm completion"),
+    needs_reason=False,
+)
+decline_completion = _decision_action(
+    services.pledge_decline_completion,
+    name="decline_completion",
+    label=gettext_lazy("Decline completion"),
+    needs_reason=True,
+)
+close = _decision_action(
+    services.pledge_close, name="close", label=gettext_lazy("Close (read-only)"), needs_reason=False
+)
+
+
+class CountryListFilter(admin.SimpleListFilter):
+    """Filter the moderation queue by beneficiary country (only countries that have pledges)."""
+
+    title = gettext_lazy("beneficiary country")
+    parameter_name = "country"
+
+    def lookups(self, request, model_admin):
+        from reference.models import Country
+
+        return [
+            (c.iso2, c.name)
+            for c in Country.objects.filter(pledges__isnull=False).distinct().order_by("name")
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(beneficiary_countries__iso2=self.value()).distinct()
+        return queryset
+
+
+class DeliverableInline(admin.TabularInline):
+    model = Deliverable
+    extra = 0
+    fields = ("title", "due_date", "indicator", "target_value", "unit", "weight", "order")
 
 
 @admin.register(Pledge)
 class PledgeAdmin(SimpleHistoryAdmin):
-    list_display = ("public_id", "title", "lead_organisation", "status", "submitted_at", "published_at")
-    list_filter = ("status", "focus_areas", "pledge_types", "lead_organisation__stakeholder_type")
+    list_display = (
+        "public_id",
+        "title",
+        "lead_organisation",
+        "status",
+        "waiting",
+        "submitted_at",
+        "published_at",
+    )
+    list_filter = (
+        "status",
+        "focus_areas",
+        "pledge_types",
+        "lead_organisation__stakeholder_type",
+        CountryListFilter,
+    )
     search_fields = ("public_id", "title", "lead_organisation__name")
     list_select_related = ("lead_organisation",)
-    ordering = ("submitted_at",)
-    actions = [publish, request_changes, reject]
+    raw_id_fields = ("focal_point",)
+    actions = [publish, request_changes, reject, confirm_completion, decline_completion, close]
     readonly_fields = (
         "public_id",
         "status",
@@ -117,16 +181,56 @@ class PledgeAdmin(SimpleHistoryAdmin):
         "value_usd",
         "usd_rate",
         "created_by",
+        "likely_duplicates",
+        "organisation_verification",
     )
     autocomplete_fields = ("lead_organisation",)
-    filter_horizontal = ("focus_areas", "pillars", "pledge_types", "beneficiary_countries")
-    inlines = [PledgePartnerInline, PledgeTransitionInline]
+    filter_horizontal = (
+        "focus_areas",
+        "pillars",
+        "pledge_types",
+        "beneficiary_countries",
+        "regions",
+        "sdgs",
+        "beneficiary_groups",
+        "connectivity_targets",
+    )
+    inlines = [DeliverableInline, PledgePartnerInline, PledgeTransitionInline]
     fieldsets = (
-        (None, {"fields": ("public_id", "lead_organisation", "status", "title", "summary", "description")}),
-        (gettext_lazy("Classification"), {"fields": ("focus_areas", "pillars", "pledge_types")}),
+        (
+            None,
+            {
+                "fields": (
+                    "public_id",
+                    "lead_organisation",
+                    "organisation_verification",
+                    "status",
+                    "likely_duplicates",
+                    "title",
+                    "summary",
+                    "description",
+                    "website",
+                    "focal_point",
+                )
+            },
+        ),
+        (
+            gettext_lazy("Classification"),
+            {
+                "fields": (
+                    "focus_areas",
+                    "pillars",
+                    "pledge_types",
+                    "sdgs",
+                    "beneficiary_groups",
+                    "connectivity_targets",
+                    "campaign",
+                )
+            },
+        ),
         (
             gettext_lazy("Where and when"),
-            {"fields": ("is_global", "beneficiary_countries", "start_date", "end_date")},
+            {"fields": ("is_global", "beneficiary_countries", "regions", "start_date", "end_date")},
         ),
         (gettext_lazy("Value"), {"fields": ("value_amount", "value_currency", "value_usd", "usd_rate")}),
         (
@@ -137,6 +241,110 @@ class PledgeAdmin(SimpleHistoryAdmin):
 
     def has_add_permission(self, request):
         return False  # pledges are registered by their organisations
+
+    def get_queryset(self, request):
+        from django.db.models import F
+
+        # The moderation queue: the longest-waiting submissions first.
+        return super().get_queryset(request).order_by(F("submitted_at").asc(nulls_last=True), "id")
+
+    @admin.display(description=gettext_lazy("waiting"))
+    def waiting(self, obj):
+        from django.utils import timezone
+        from django.utils.timesince import timesince
+
+        if obj.status == Pledge.Status.SUBMITTED and obj.submitted_at:
+            return timesince(obj.submitted_at, timezone.now())
+        return "—"
+
+    @admin.display(description=gettext_lazy("likely duplicates"))
+    def likely_duplicates(self, obj):
+        from django.utils.html import format_html_join
+
+        from .selectors import likely_duplicates
+
+        found = likely_duplicates(obj)
+        if not found:
+            return "—"
+        return format_html_join(", ", "{} ({})", ((p.public_id, p.title) for p in found))
+
+    @admin.display(description=gettext_lazy("organisation verification"))
+    def organisation_verification(self, obj):
+        org = obj.lead_organisation
+        if org.verification == org.Verification.VERIFIED:
+            return org.get_verification_display()
+        return _("%(status)s: its pledges cannot be published until the organisation is verified.") % {
+            "status": org.get_verification_display()
+        }
+
+
+@admin.register(PledgeRevision)
+class PledgeRevisionAdmin(admin.ModelAdmin):
+    """Pending changes to published pledges, with the differences field by field; approve or reject them."""
+
+    list_display = ("pledge", "status", "created_by", "created_at", "decided_at")
+    list_filter = ("status",)
+    search_fields = ("pledge__public_id", "pledge__title")
+    list_select_related = ("pledge", "created_by")
+    readonly_fields = (
+        "pledge",
+        "status",
+        "created_by",
+        "created_at",
+        "decided_by",
+        "decided_at",
+        "reason",
+        "differences",
+    )
+    exclude = ("data",)
+    actions = ["approve", "reject_revision"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description=gettext_lazy("differences from the published version"))
+    def differences(self, obj):
+        from django.utils.html import format_html, format_html_join
+
+        from .revisions import pledge_as_data, revision_differences
+
+        before = obj.data if obj.status != PledgeRevision.Status.PENDING else pledge_as_data(obj.pledge)
+        changes = (
+            revision_differences(before, obj.data) if obj.status == PledgeRevision.Status.PENDING else []
+        )
+        if not changes:
+            return "—"
+        rows = format_html_join(
+            "",
+            "<tr><th scope='row'>{}</th><td>{}</td><td>{}</td></tr>",
+            ((c["label"], c["before"], c["after"]) for c in changes),
+        )
+        return format_html(
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>",
+            _("field"),
+            _("published"),
+            _("proposed"),
+            rows,
+        )
+
+    @admin.action(description=gettext_lazy("Approve the selected revisions"), permissions=["change"])
+    def approve(self, request, queryset):
+        for revision in queryset:
+            try:
+                services.pledge_revision_approve(revision=revision, by=request.user)
+            except ApplicationError as error:
+                self.message_user(request, f"{revision}: {error.message}", messages.ERROR)
+            else:
+                self.message_user(request, _("Approved: %(r)s") % {"r": revision}, messages.SUCCESS)
+
+    @admin.action(description=gettext_lazy("Reject the selected revisions"), permissions=["change"])
+    def reject_revision(self, request, queryset):
+        reason = request.POST.get("reason", "").strip() or _("The Secretariat did not approve these changes.")
+        for revision in queryset:
+            try:
+                services.pledge_revision_reject(revision=revision, by=request.user, reason=reason)
+            except ApplicationError as error:
+                self.message_user(request, f"{revision}: {error.message}", messages.ERROR)
 
 
 @admin.register(PledgeTransition)

@@ -4,12 +4,24 @@ import datetime as dt
 from decimal import Decimal
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from organisations.models import Organisation
-from reference.models import Country, Currency, FocusArea, Pillar, PledgeType
+from organisations.models import Membership, Organisation
+from reference.models import (
+    SDG,
+    BeneficiaryGroup,
+    Campaign,
+    ConnectivityTarget,
+    Country,
+    Currency,
+    FocusArea,
+    Pillar,
+    PledgeType,
+    Region,
+)
 
-from .models import VALUE_MAX, Pledge
+from .models import VALUE_MAX, Pledge, PledgePartner
 
 # Dates a pledge may carry (issue "complete pledge": within 2015–2045).
 DATE_MIN = dt.date(2015, 1, 1)
@@ -31,6 +43,16 @@ class CountryChoiceField(forms.ModelMultipleChoiceField):
 class PillarChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.focus_area.name} — {obj.name}"
+
+
+class RegionChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name} ({obj.get_level_display()})"
+
+
+class FocalPointChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name} <{obj.email}>" if obj.name else obj.email
 
 
 class PledgeForm(forms.ModelForm):
@@ -58,6 +80,59 @@ class PledgeForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         required=False,
         label=_("Pledge types"),
+    )
+    sdgs = forms.ModelMultipleChoiceField(
+        queryset=SDG.objects.all(),
+        to_field_name="number",
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label=_("Sustainable Development Goals"),
+    )
+    beneficiary_groups = forms.ModelMultipleChoiceField(
+        queryset=BeneficiaryGroup.objects.all(),
+        to_field_name="slug",
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label=_("Beneficiary groups"),
+        help_text=_("The people the pledge is meant to reach."),
+    )
+    connectivity_targets = forms.ModelMultipleChoiceField(
+        queryset=ConnectivityTarget.objects.all(),
+        to_field_name="slug",
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label=_("2030 connectivity targets"),
+        help_text=_("The targets for universal and meaningful connectivity the pledge contributes to."),
+    )
+    campaign = forms.ModelChoiceField(
+        queryset=Campaign.objects.all(),
+        to_field_name="slug",
+        required=False,
+        label=_("Announced at"),
+        help_text=_("The campaign or event at which the pledge was announced, if any."),
+    )
+    regions = RegionChoiceField(
+        queryset=Region.objects.all().order_by("name"),
+        to_field_name="m49_code",
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        label=_("Whole regions"),
+        help_text=_("Only where the pledge covers whole UN regions or sub-regions, e.g. Sub-Saharan Africa."),
+    )
+    website = forms.URLField(
+        label=_("Website"),
+        required=False,
+        max_length=300,
+        assume_scheme="https",
+        help_text=_("A page about the pledge or the programme."),
+    )
+    focal_point = FocalPointChoiceField(
+        queryset=None,
+        required=False,
+        label=_("Focal point"),
+        help_text=_(
+            "The member who answers for the pledge. Shown to the Secretariat and partners, not publicly."
+        ),
     )
     beneficiary_countries = CountryChoiceField(
         queryset=Country.objects.all(),
@@ -97,15 +172,22 @@ class PledgeForm(forms.ModelForm):
             "title",
             "summary",
             "description",
+            "website",
             "focus_areas",
             "pillars",
             "pledge_types",
+            "sdgs",
+            "beneficiary_groups",
+            "connectivity_targets",
+            "campaign",
             "is_global",
             "beneficiary_countries",
+            "regions",
             "start_date",
             "end_date",
             "value_amount",
             "value_currency",
+            "focal_point",
         ]
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 2, "maxlength": 300}),
@@ -118,8 +200,22 @@ class PledgeForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.lead_organisation = lead_organisation
         self.fields["partners"].queryset = Organisation.objects.exclude(pk=lead_organisation.pk)
+        self.fields["focal_point"].queryset = (
+            get_user_model()
+            .objects.filter(
+                memberships__organisation=lead_organisation,
+                memberships__role__in=(
+                    Membership.Role.OWNER,
+                    Membership.Role.EDITOR,
+                    Membership.Role.REPORTER,
+                ),
+            )
+            .order_by("email")
+        )
         if self.instance.pk:
-            self.fields["partners"].initial = [p.organisation_id for p in self.instance.partners.all()]
+            self.fields["partners"].initial = [
+                p.organisation_id for p in self.instance.partners.all() if p.organisation_id
+            ]
         self.fields["title"].error_messages["required"] = _("Please give the pledge a title.")
         self.fields["value_amount"].error_messages.update(
             {
@@ -164,12 +260,118 @@ class PledgeForm(forms.ModelForm):
                 _("These pillars belong to a focus area you did not choose: %(pillars)s.")
                 % {"pillars": ", ".join(p.name for p in wrong)},
             )
-        if data.get("is_global") and data.get("beneficiary_countries"):
+        if data.get("is_global") and (data.get("beneficiary_countries") or data.get("regions")):
             self.add_error(
                 "beneficiary_countries",
-                _("A global pledge has no list of countries: clear one or the other."),
+                _("A global pledge has no list of countries or regions: clear one or the other."),
             )
         return data
+
+
+class DeliverableForm(forms.Form):
+    """One SMART deliverable: what, by when, indicator, target value and unit, optional weight."""
+
+    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    title = forms.CharField(label=_("What"), max_length=300, required=False)
+    due_date = forms.DateField(label=_("By when"), required=False, widget=DateInput())
+    indicator = forms.CharField(
+        label=_("Indicator"), max_length=300, required=False, help_text=_("How progress is measured.")
+    )
+    target_value = forms.DecimalField(
+        label=_("Target value"),
+        required=False,
+        max_digits=18,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        max_value=Decimal(VALUE_MAX),
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    unit = forms.CharField(
+        label=_("Unit"), max_length=50, required=False, help_text=_("e.g. schools, people, km of fibre")
+    )
+    weight = forms.IntegerField(
+        label=_("Weight"),
+        required=False,
+        min_value=1,
+        max_value=100,
+        help_text=_("Optional: its share in the pledge's % complete."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target_value"].error_messages.update(
+            {
+                "invalid": _("Enter the target as a number."),
+                "max_decimal_places": _("Use at most 2 decimals."),
+                "max_digits": _("The target has too many digits."),
+            }
+        )
+
+    def clean_due_date(self):
+        value = self.cleaned_data.get("due_date")
+        if value and not (DATE_MIN <= value <= DATE_MAX):
+            raise forms.ValidationError(_("Enter a date between 2015 and 2045."))
+        return value
+
+    def clean(self):
+        data = super().clean()
+        optional = ("due_date", "indicator", "target_value", "unit", "weight")
+        filled = any(data.get(k) not in (None, "") for k in optional)
+        if filled and not (data.get("title") or "").strip() and "title" not in self.errors:
+            self.add_error("title", _("Say what will be delivered."))
+        return data
+
+
+class BaseDeliverableFormSet(forms.BaseFormSet):
+    def rows(self) -> list[dict]:
+        """The deliverables kept (not deleted, with a title), as dicts of Deliverable fields."""
+        rows = []
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            if data.get("DELETE") or not (data.get("title") or "").strip():
+                continue
+            rows.append({k: v for k, v in data.items() if k != "DELETE"})
+        return rows
+
+
+DeliverableFormSet = forms.formset_factory(
+    DeliverableForm, formset=BaseDeliverableFormSet, extra=1, can_delete=True, max_num=50, validate_max=True
+)
+
+
+class PartnerInvitationForm(forms.Form):
+    """A partner organisation not on the platform yet, invited by email."""
+
+    name = forms.CharField(label=_("Organisation name"), max_length=200, required=False)
+    email = forms.EmailField(label=_("Email of its contact person"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        if bool((data.get("name") or "").strip()) != bool(data.get("email")) and not self.errors:
+            raise forms.ValidationError(_("Give both the organisation's name and an email address."))
+        return data
+
+
+PartnerInvitationFormSet = forms.formset_factory(
+    PartnerInvitationForm, extra=1, max_num=20, validate_max=True
+)
+
+
+class PartnerResponseForm(forms.Form):
+    """A partner organisation's answer: its role and, optionally, its share of the value."""
+
+    role = forms.ChoiceField(
+        label=_("Your organisation's role"), choices=[("", "—"), *PledgePartner.Role.choices], required=False
+    )
+    share_percent = forms.DecimalField(
+        label=_("Share of the pledge's value (%)"),
+        required=False,
+        min_value=Decimal("0"),
+        max_value=Decimal("100"),
+        max_digits=5,
+        decimal_places=2,
+        help_text=_("Optional, if your organisations agreed one."),
+    )
 
 
 class ReasonForm(forms.Form):

@@ -17,7 +17,8 @@ VALUE_MAX = 10**13
 
 class PledgeQuerySet(models.QuerySet):
     def published(self):
-        return self.filter(status=Pledge.Status.PUBLISHED)
+        """Pledges the public sees: published, and those completed after publication (not withdrawn)."""
+        return self.filter(status__in=Pledge.PUBLIC_STATUSES)
 
 
 class Pledge(models.Model):
@@ -34,6 +35,13 @@ class Pledge(models.Model):
         CHANGES_REQUESTED = "changes_requested", _("Changes requested")
         PUBLISHED = "published", _("Published")
         REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        COMPLETION_REQUESTED = "completion_requested", _("Completed, awaiting confirmation")
+        COMPLETED = "completed", _("Completed")
+        CLOSED = "closed", _("Closed")
+
+    # Statuses in which a pledge is public: its page, the marketplace, the figures and the annual report.
+    PUBLIC_STATUSES = ("published", "completion_requested", "completed", "closed")
 
     public_id = models.CharField(_("public ID"), max_length=20, unique=True, editable=False)
     lead_organisation = models.ForeignKey(
@@ -49,13 +57,56 @@ class Pledge(models.Model):
     summary = models.CharField(
         _("summary"), max_length=300, blank=True, help_text=_("At most 300 characters, shown on cards.")
     )
-    description = models.TextField(_("description"), max_length=10000, blank=True)
+    description = models.TextField(
+        _("description"),
+        max_length=10000,
+        blank=True,
+        help_text=_("Plain text; line breaks are kept. What will be done, for whom, and how."),
+    )
+    website = models.URLField(
+        _("website"), max_length=300, blank=True, help_text=_("A page about the pledge or the programme.")
+    )
     focus_areas = models.ManyToManyField("reference.FocusArea", blank=True, verbose_name=_("focus areas"))
     pillars = models.ManyToManyField("reference.Pillar", blank=True, verbose_name=_("pillars"))
     pledge_types = models.ManyToManyField("reference.PledgeType", blank=True, verbose_name=_("pledge types"))
+    sdgs = models.ManyToManyField("reference.SDG", blank=True, verbose_name=_("SDGs"))
+    beneficiary_groups = models.ManyToManyField(
+        "reference.BeneficiaryGroup", blank=True, verbose_name=_("beneficiary groups")
+    )
+    connectivity_targets = models.ManyToManyField(
+        "reference.ConnectivityTarget", blank=True, verbose_name=_("2030 connectivity targets")
+    )
+    campaign = models.ForeignKey(
+        "reference.Campaign",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("announced at"),
+        help_text=_("The campaign or event at which the pledge was announced, if any."),
+    )
+    focal_point = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="focal_point_pledges",
+        verbose_name=_("focal point"),
+        help_text=_(
+            "The member who answers for the pledge. Shown to the Secretariat and partners, not publicly."
+        ),
+    )
     is_global = models.BooleanField(_("global"), default=False, help_text=_("Implemented worldwide."))
     beneficiary_countries = models.ManyToManyField(
         "reference.Country", blank=True, related_name="pledges", verbose_name=_("beneficiary countries")
+    )
+    regions = models.ManyToManyField(
+        "reference.Region",
+        blank=True,
+        related_name="pledges",
+        verbose_name=_("whole regions"),
+        help_text=_(
+            "Only where the pledge covers whole UN M49 regions or sub-regions, e.g. Sub-Saharan Africa."
+        ),
     )
     start_date = models.DateField(_("start date"), null=True, blank=True)
     end_date = models.DateField(_("end date"), null=True, blank=True)
@@ -117,18 +168,51 @@ class Pledge(models.Model):
 
 
 class PledgePartner(models.Model):
-    """Another organisation in a joint pledge; it confirms or declines its participation."""
+    """Another organisation in a joint pledge; it confirms or declines its participation.
+
+    An organisation not yet on the platform is invited by email (``invited_email``, ``invited_name``): once its
+    person has registered the organisation, they open the invitation link and the row gets ``organisation``.
+    ``share_percent`` (0–100) is the partner's share of the pledge's value, when the partners agreed one; the lead
+    keeps the rest. ``role`` maps to IATI participating-org roles where they fit (``iati_role``).
+    """
 
     class Status(models.TextChoices):
         INVITED = "invited", _("Invited")
         CONFIRMED = "confirmed", _("Confirmed")
         DECLINED = "declined", _("Declined")
 
+    class Role(models.TextChoices):
+        CO_LEAD = "co_lead", _("Co-lead")
+        FUNDING = "funding", _("Funding")
+        IMPLEMENTING = "implementing", _("Implementing")
+        KNOWLEDGE = "knowledge", _("Knowledge")
+        ADVOCACY = "advocacy", _("Advocacy")
+
+    # IATI 2.03 OrganisationRole codelist: 1 Funding, 2 Accountable, 3 Extending, 4 Implementing.
+    IATI_ROLES = {"co_lead": "2", "funding": "1", "implementing": "4", "knowledge": "3", "advocacy": "3"}
+
     pledge = models.ForeignKey(Pledge, on_delete=models.CASCADE, related_name="partners")
     organisation = models.ForeignKey(
-        "organisations.Organisation", on_delete=models.PROTECT, related_name="partnerships"
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        related_name="partnerships",
+        null=True,
+        blank=True,
     )
+    invited_name = models.CharField(_("organisation name (invited by email)"), max_length=200, blank=True)
+    invited_email = models.EmailField(_("email (invited by email)"), blank=True)
+    token_hash = models.CharField(max_length=64, blank=True, editable=False)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.INVITED)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
+    share_percent = models.DecimalField(
+        _("share of the value (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    invited_at = models.DateTimeField(_("invited"), auto_now_add=True, null=True)
     responded_at = models.DateTimeField(_("responded"), null=True, blank=True)
     responded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -140,11 +224,97 @@ class PledgePartner(models.Model):
         verbose_name = _("partner")
         verbose_name_plural = _("partners")
         constraints = [
-            models.UniqueConstraint(fields=["pledge", "organisation"], name="one_partner_row_per_org")
+            models.UniqueConstraint(fields=["pledge", "organisation"], name="one_partner_row_per_org"),
+            models.CheckConstraint(
+                condition=Q(organisation__isnull=False) | ~Q(invited_email=""), name="partner_org_or_email"
+            ),
         ]
 
     def __str__(self):
-        return f"{self.organisation} ({self.get_status_display()})"
+        return f"{self.display_name} ({self.get_status_display()})"
+
+    @property
+    def display_name(self) -> str:
+        return self.organisation.name if self.organisation_id else self.invited_name or self.invited_email
+
+    @property
+    def iati_role(self) -> str | None:
+        return self.IATI_ROLES.get(self.role)
+
+
+class Deliverable(models.Model):
+    """A SMART commitment inside a pledge: what, by when, measured how (indicator, target value and unit).
+
+    ``weight`` (optional, positive) sets the deliverable's share in the pledge's roll-up of % complete; without
+    weights all deliverables count equally.
+    """
+
+    pledge = models.ForeignKey(Pledge, on_delete=models.CASCADE, related_name="deliverables")
+    title = models.CharField(_("what"), max_length=300)
+    due_date = models.DateField(_("by when"), null=True, blank=True)
+    indicator = models.CharField(
+        _("indicator"), max_length=300, blank=True, help_text=_("How progress is measured.")
+    )
+    target_value = models.DecimalField(
+        _("target value"),
+        max_digits=18,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(VALUE_MAX)],
+    )
+    unit = models.CharField(
+        _("unit"), max_length=50, blank=True, help_text=_("e.g. schools, people, km of fibre")
+    )
+    weight = models.PositiveSmallIntegerField(_("weight"), null=True, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("deliverable")
+        verbose_name_plural = _("deliverables")
+
+    def __str__(self):
+        return self.title
+
+
+class PledgeRevision(models.Model):
+    """A pending change to a published pledge: the public keeps seeing the published version until a moderator
+    approves it. ``data`` holds the proposed values in the shape of ``pledges.revisions.pledge_as_data``."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    pledge = models.ForeignKey(Pledge, on_delete=models.CASCADE, related_name="revisions")
+    data = models.JSONField(_("proposed values"))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("proposed"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True, max_length=5000)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("pledge revision")
+        verbose_name_plural = _("pledge revisions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pledge"], condition=Q(status="pending"), name="one_pending_revision_per_pledge"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.pledge.public_id} revision {self.pk} ({self.get_status_display()})"
 
 
 class PledgeTransition(models.Model):

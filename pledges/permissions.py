@@ -1,4 +1,8 @@
-"""Permission rules for pledges (django-rules): ``user.has_perm("pledges.<rule>", pledge)``."""
+"""Permission rules for pledges (django-rules): ``user.has_perm("pledges.<rule>", pledge)``.
+
+Cheap checks on the pledge's state come before the membership lookup, and a user's roles are read once per
+user object (``_roles``), so a page asking several rules costs one query.
+"""
 
 import rules
 
@@ -8,20 +12,27 @@ from organisations.selectors import PLEDGE_EDITING_ROLES, PROGRESS_REPORTING_ROL
 from .models import Pledge, PledgePartner
 
 
-def _role_in_lead(user, pledge, roles):
-    return Membership.objects.filter(
-        user=user, organisation_id=pledge.lead_organisation_id, role__in=roles
-    ).exists()
+def _roles(user) -> dict[int, str]:
+    """{organisation id: role} of ``user``, cached on the user object for the request."""
+    cache = user.__dict__.get("_p2c_roles")
+    if cache is None:
+        cache = dict(Membership.objects.filter(user=user).values_list("organisation_id", "role"))
+        user.__dict__["_p2c_roles"] = cache
+    return cache
+
+
+def _role_in(user, organisation_id, roles) -> bool:
+    return user.is_authenticated and _roles(user).get(organisation_id) in roles
 
 
 @rules.predicate
 def is_lead_editor(user, pledge):
-    return pledge is not None and _role_in_lead(user, pledge, PLEDGE_EDITING_ROLES)
+    return pledge is not None and _role_in(user, pledge.lead_organisation_id, PLEDGE_EDITING_ROLES)
 
 
 @rules.predicate
 def is_lead_reporter(user, pledge):
-    return pledge is not None and _role_in_lead(user, pledge, PROGRESS_REPORTING_ROLES)
+    return pledge is not None and _role_in(user, pledge.lead_organisation_id, PROGRESS_REPORTING_ROLES)
 
 
 @rules.predicate
@@ -36,16 +47,13 @@ def is_published(user, pledge):
 
 @rules.predicate
 def is_partner_editor(user, partner: PledgePartner):
-    return (
-        partner is not None
-        and Membership.objects.filter(
-            user=user, organisation_id=partner.organisation_id, role__in=PLEDGE_EDITING_ROLES
-        ).exists()
-    )
+    return partner is not None and _role_in(user, partner.organisation_id, PLEDGE_EDITING_ROLES)
 
 
-rules.add_perm("pledges.edit_pledge", rules.is_authenticated & is_lead_editor & is_editable_state)
-rules.add_perm("pledges.submit_pledge", rules.is_authenticated & is_lead_editor & is_editable_state)
-rules.add_perm("pledges.report_progress", rules.is_authenticated & is_lead_reporter & is_published)
+rules.add_perm("pledges.edit_pledge", rules.is_authenticated & is_editable_state & is_lead_editor)
+rules.add_perm("pledges.submit_pledge", rules.is_authenticated & is_editable_state & is_lead_editor)
+rules.add_perm("pledges.revise_pledge", rules.is_authenticated & is_published & is_lead_editor)
+rules.add_perm("pledges.withdraw_pledge", rules.is_authenticated & is_published & is_lead_editor)
+rules.add_perm("pledges.report_progress", rules.is_authenticated & is_published & is_lead_reporter)
 rules.add_perm("pledges.respond_partnership", rules.is_authenticated & is_partner_editor)
 rules.add_perm("pledges.moderate_pledge", rules.is_staff)

@@ -36,7 +36,7 @@ def pledges_visible_to(user):
     qs = Pledge.objects.all()
     if getattr(user, "is_staff", False):
         return qs
-    condition = Q(status=Pledge.Status.PUBLISHED)
+    condition = Q(status__in=Pledge.PUBLIC_STATUSES)
     if user.is_authenticated:
         org_ids = Membership.objects.filter(user=user).values("organisation_id")
         condition |= Q(lead_organisation_id__in=org_ids) | Q(partners__organisation_id__in=org_ids)
@@ -76,3 +76,79 @@ def partner_invitations_for(user):
         .exclude(pledge__status=Pledge.Status.REJECTED)
         .select_related("pledge", "pledge__lead_organisation", "organisation")
     )
+
+
+def is_member_of_pledge(user, pledge) -> bool:
+    """Whether ``user`` belongs to the lead organisation or to a partner organisation of ``pledge``."""
+    if not user.is_authenticated:
+        return False
+    from .permissions import _roles
+
+    org_ids = set(_roles(user))
+    if pledge.lead_organisation_id in org_ids:
+        return True
+    return any(p.organisation_id in org_ids for p in pledge.partners.all())
+
+
+def pledge_group_flags(pledge, *, on_date=None) -> dict[str, bool]:
+    """{"LDC": bool, "LLDC": bool, "SIDS": bool}: whether the pledge targets at least one country of each group,
+    by the dated group membership on ``on_date`` (default: today in the reporting time zone)."""
+    from django.utils import timezone
+
+    from reference.models import CountryGroupMembership
+
+    on_date = on_date or timezone.localdate()
+    country_ids = [c.pk for c in pledge.beneficiary_countries.all()]
+    codes = set(
+        CountryGroupMembership.objects.on(on_date)
+        .filter(country_id__in=country_ids)
+        .values_list("group__code", flat=True)
+    )
+    return {code: code in codes for code in ("LDC", "LLDC", "SIDS")}
+
+
+def pledge_regions_derived(pledge) -> list:
+    """The M49 regions and sub-regions of the pledge's beneficiary countries, plus its whole regions, by name.
+
+    Uses the prefetched countries (with ``region`` and ``sub_region``) and regions: no query of its own.
+    """
+    regions = {r.pk: r for r in pledge.regions.all()}
+    for country in pledge.beneficiary_countries.all():
+        for region in (country.region, country.sub_region):
+            if region is not None:
+                regions[region.pk] = region
+    return sorted(regions.values(), key=lambda r: r.name)
+
+
+def _normalised_title(title: str) -> str:
+    import unicodedata
+
+    text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower()
+    return " ".join("".join(c if c.isalnum() else " " for c in text).split())
+
+
+def likely_duplicates(pledge, *, threshold: float = 0.8) -> list:
+    """Other pledges of the same lead organisation whose title is close to ``pledge``'s (not rejected).
+
+    Closeness: difflib's ratio of the accent- and case-folded titles ≥ ``threshold`` (0–1), or one title
+    containing the other.
+    """
+    from difflib import SequenceMatcher
+
+    mine = _normalised_title(pledge.title)
+    if not mine:
+        return []
+    others = (
+        Pledge.objects.filter(lead_organisation_id=pledge.lead_organisation_id)
+        .exclude(pk=pledge.pk)
+        .exclude(status__in=(Pledge.Status.REJECTED, Pledge.Status.WITHDRAWN))
+        .only("public_id", "title", "status")[:500]
+    )
+    found = []
+    for other in others:
+        theirs = _normalised_title(other.title)
+        if theirs and (
+            mine in theirs or theirs in mine or SequenceMatcher(None, mine, theirs).ratio() >= threshold
+        ):
+            found.append(other)
+    return found

@@ -51,3 +51,53 @@ def send_pledge_transition_email(self, transition_id: int) -> int:
         body = render_to_string("pledges/email/transition_body.txt", context)
     messages = [(subject, body, settings.DEFAULT_FROM_EMAIL, [email]) for email in recipients]
     return send_mass_mail(messages, fail_silently=False)
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    max_retries=5,
+    autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError),
+    retry_backoff=True,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def send_partner_invitation_email(self, partner_id: int, token: str = "") -> int:
+    """Invite a partner organisation to a joint pledge by email.
+
+    A registered organisation's owners and editors are told to answer in their workspace; an organisation
+    invited by email address gets a link carrying ``token`` (its hash is stored) to register and confirm.
+
+    Args:
+        partner_id: primary key of the ``PledgePartner`` row.
+        token: the plain invitation token, for email invitations only.
+    Returns: the number of messages sent.
+    """
+    from .models import PledgePartner
+
+    row = (
+        PledgePartner.objects.select_related("pledge", "pledge__lead_organisation", "organisation")
+        .filter(pk=partner_id, status=PledgePartner.Status.INVITED)
+        .first()
+    )
+    if row is None:
+        return 0
+    if row.organisation_id:
+        recipients = list(
+            Membership.objects.filter(
+                organisation_id=row.organisation_id,
+                role__in=(Membership.Role.OWNER, Membership.Role.EDITOR),
+                user__is_active=True,
+            ).values_list("user__email", flat=True)
+        )
+        link = f"{settings.SITE_URL}/my/"
+    else:
+        recipients = [row.invited_email]
+        link = f"{settings.SITE_URL}/my/partnerships/claim/{token}/"
+    if not recipients:
+        return 0
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {"row": row, "pledge": row.pledge, "link": link}
+        subject = render_to_string("pledges/email/partner_invitation_subject.txt", context).strip()
+        body = render_to_string("pledges/email/partner_invitation_body.txt", context)
+    return send_mass_mail([(subject, body, settings.DEFAULT_FROM_EMAIL, [email]) for email in recipients])

@@ -24,5 +24,18 @@ urlpatterns = [
     path("my/", views.workspace, name="workspace"),
     path("my/pledges/new/", views.pledge_create, name="create"),
     path("my/pledges/<public_id:public_id>/edit/", views.pledge_edit, name="edit"),
+    path(
+        "my/pledges/<public_id:public_id>/withdraw/",
+        views.pledge_lifecycle,
+        {"action": "withdraw"},
+        name="withdraw",
+    ),
+    path(
+        "my/pledges/<public_id:public_id>/complete/",
+        views.pledge_lifecycle,
+        {"action": "complete"},
+        name="complete",
+    ),
     path("my/partnerships/<int:pk>/respond/", views.partner_respond, name="partner_respond"),
+    path("my/partnerships/claim/<str:token>/", views.partner_claim, name="partner_claim"),
 ]

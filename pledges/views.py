@@ -5,18 +5,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import F
+from django.db import transaction
+from django.db.models import F, Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from organisations.selectors import PLEDGE_EDITING_ROLES, organisations_of
 from p2c.exceptions import ApplicationError
+from reference.models import Country
 
-from . import selectors, services
+from . import revisions, selectors, services
 from .filters import SORT_LABELS, SORTS, PledgeFilter
-from .forms import PledgeForm
-from .models import Pledge, PledgePartner
+from .forms import DeliverableFormSet, PartnerInvitationFormSet, PartnerResponseForm, PledgeForm, ReasonForm
+from .models import Pledge, PledgePartner, PledgeRevision
 
 
 @require_GET
@@ -53,23 +55,56 @@ def pledge_detail(request, public_id):
     pledge = get_object_or_404(
         selectors.pledges_visible_to(request.user)
         .select_related(
-            "lead_organisation", "lead_organisation__stakeholder_type", "value_currency", "usd_rate"
+            "lead_organisation",
+            "lead_organisation__stakeholder_type",
+            "value_currency",
+            "usd_rate",
+            "campaign",
+            "focal_point",
         )
-        .prefetch_related("focus_areas", "pillars", "pledge_types", "beneficiary_countries"),
+        .prefetch_related(
+            "focus_areas",
+            "pillars",
+            "pledge_types",
+            "regions",
+            "sdgs",
+            "beneficiary_groups",
+            "connectivity_targets",
+            "deliverables",
+            Prefetch(
+                "beneficiary_countries", queryset=Country.objects.select_related("region", "sub_region")
+            ),
+            Prefetch(
+                "partners",
+                queryset=PledgePartner.objects.select_related("organisation").order_by(
+                    "organisation__name", "invited_name"
+                ),
+            ),
+        ),
         public_id=public_id,
     )
-    partners = list(pledge.partners.select_related("organisation").order_by("organisation__name"))
+    partners = list(pledge.partners.all())
     confirmed = [p for p in partners if p.status == PledgePartner.Status.CONFIRMED]
+    user = request.user
+    is_insider = user.is_staff or selectors.is_member_of_pledge(user, pledge)
     return render(
         request,
         "pledges/detail.html",
         {
             "pledge": pledge,
-            "partners": partners if pledge.status != Pledge.Status.PUBLISHED else confirmed,
+            "partners": confirmed if pledge.status in Pledge.PUBLIC_STATUSES and not is_insider else partners,
             "confirmed_count": len(confirmed),
             "partner_count": len(partners),
-            "can_edit": request.user.has_perm("pledges.edit_pledge", pledge),
-            "can_report": request.user.has_perm("pledges.report_progress", pledge),
+            "show_focal_point": is_insider,
+            "flags": selectors.pledge_group_flags(pledge),
+            "regions_derived": selectors.pledge_regions_derived(pledge),
+            "can_edit": user.has_perm("pledges.edit_pledge", pledge),
+            "can_revise": user.has_perm("pledges.revise_pledge", pledge),
+            "can_report": user.has_perm("pledges.report_progress", pledge),
+            "can_withdraw": user.has_perm("pledges.withdraw_pledge", pledge),
+            "pending_revision": pledge.revisions.filter(status=PledgeRevision.Status.PENDING).first()
+            if is_insider
+            else None,
         },
     )
 
@@ -87,24 +122,56 @@ def workspace(request):
             ),
             "pledges": selectors.workspace_pledges(request.user),
             "invitations": selectors.partner_invitations_for(request.user),
+            "response_form": PartnerResponseForm(),
+            "editable_org_ids": set(
+                organisations_of(request.user, roles=PLEDGE_EDITING_ROLES).values_list("id", flat=True)
+            ),
         },
     )
 
 
-def _relations(form) -> services.PledgeRelations:
+def _relations(form, deliverables, invitations) -> services.PledgeRelations:
     data = form.cleaned_data
+    many = {name: list(data.get(name) or []) for name in revisions.MANY_FIELDS}
     return services.PledgeRelations(
-        focus_areas=list(data.get("focus_areas") or []),
-        pillars=list(data.get("pillars") or []),
-        pledge_types=list(data.get("pledge_types") or []),
-        beneficiary_countries=list(data.get("beneficiary_countries") or []),
+        **many,
         partners=list(data.get("partners") or []),
+        partner_invitations=[
+            (f.cleaned_data["name"].strip(), f.cleaned_data["email"])
+            for f in invitations.forms
+            if f.cleaned_data.get("email")
+        ],
+        deliverables=deliverables.rows(),
     )
 
 
-def _save_and_maybe_submit(request, form, pledge):
+def _forms(request, pledge, organisation):
+    """The pledge form with its deliverables and email invitations, bound on POST."""
+    data = request.POST or None
+    initial_deliverables = (
+        [
+            {**row, "id": d.pk}
+            for row, d in zip(
+                revisions.deliverables_as_data(pledge.deliverables.all()),
+                pledge.deliverables.all(),
+                strict=True,
+            )
+        ]
+        if pledge.pk
+        else []
+    )
+    return (
+        PledgeForm(data, instance=pledge, lead_organisation=organisation),
+        DeliverableFormSet(data, prefix="deliverables", initial=initial_deliverables),
+        PartnerInvitationFormSet(data, prefix="invitations"),
+    )
+
+
+def _save_and_maybe_submit(request, form, deliverables, invitations, pledge):
     """Save the draft; when the "submit" button was used, submit it too. Returns a redirect response."""
-    pledge = services.pledge_save(pledge=form.save(commit=False), by=request.user, relations=_relations(form))
+    pledge = services.pledge_save(
+        pledge=form.save(commit=False), by=request.user, relations=_relations(form, deliverables, invitations)
+    )
     if request.POST.get("action") == "submit":
         try:
             services.pledge_submit(pledge=pledge, by=request.user)
@@ -124,6 +191,22 @@ def _save_and_maybe_submit(request, form, pledge):
     return redirect("pledges:edit", public_id=pledge.public_id)
 
 
+def _render_form(request, pledge, organisation, form, deliverables, invitations, **extra):
+    return render(
+        request,
+        "pledges/form.html",
+        {
+            "form": form,
+            "deliverables": deliverables,
+            "invitations": invitations,
+            "organisation": organisation,
+            "pledge": pledge if pledge.pk else None,
+            "duplicates": selectors.likely_duplicates(pledge) if pledge.pk else [],
+            **extra,
+        },
+    )
+
+
 @login_required
 def pledge_create(request):
     """Register a new pledge for one of the member's organisations (``?organisation=<slug>``)."""
@@ -139,43 +222,99 @@ def pledge_create(request):
         else:
             return render(request, "pledges/choose_organisation.html", {"organisations": organisations})
     pledge = Pledge(lead_organisation=organisation)
-    form = PledgeForm(request.POST or None, instance=pledge, lead_organisation=organisation)
-    if request.method == "POST" and form.is_valid():
-        return _save_and_maybe_submit(request, form, pledge)
-    return render(request, "pledges/form.html", {"form": form, "organisation": organisation, "pledge": None})
+    form, deliverables, invitations = _forms(request, pledge, organisation)
+    if request.method == "POST" and all([form.is_valid(), deliverables.is_valid(), invitations.is_valid()]):
+        return _save_and_maybe_submit(request, form, deliverables, invitations, pledge)
+    return _render_form(request, pledge, organisation, form, deliverables, invitations)
 
 
 @login_required
 def pledge_edit(request, public_id):
-    """Edit a draft (or a pledge whose changes were requested) and save or submit it."""
+    """Edit a draft (or a pledge whose changes were requested) and save or submit it; editing a published
+    pledge proposes a revision that the public sees only once a moderator approves it."""
     pledge = get_object_or_404(selectors.pledges_editable_by(request.user), public_id=public_id)
-    if not request.user.has_perm("pledges.edit_pledge", pledge):
+    revising = request.user.has_perm("pledges.revise_pledge", pledge)
+    if not revising and not request.user.has_perm("pledges.edit_pledge", pledge):
         messages.info(
             request,
             _("This pledge is %(status)s and can no longer be edited.")
-            % {"status": pledge.get_status_display().lower()},
+            % {"status": pledge.get_status_display()},
         )
         return redirect(pledge)
-    form = PledgeForm(request.POST or None, instance=pledge, lead_organisation=pledge.lead_organisation)
-    if request.method == "POST" and form.is_valid():
-        return _save_and_maybe_submit(request, form, pledge)
-    return render(
+    pending = pledge.revisions.filter(status=PledgeRevision.Status.PENDING).first() if revising else None
+    if pending and request.method != "POST":
+        # Show the pending proposal, not the published version, so nothing proposed is lost.
+        shown, many, rows = revisions.apply_data(Pledge.objects.get(pk=pledge.pk), pending.data)
+        form = PledgeForm(
+            instance=shown,
+            lead_organisation=pledge.lead_organisation,
+            initial={name: values for name, values in many.items()},
+        )
+        deliverables = DeliverableFormSet(prefix="deliverables", initial=rows)
+        invitations = PartnerInvitationFormSet(prefix="invitations")
+    else:
+        form, deliverables, invitations = _forms(request, pledge, pledge.lead_organisation)
+    if request.method == "POST" and all([form.is_valid(), deliverables.is_valid(), invitations.is_valid()]):
+        if not revising:
+            return _save_and_maybe_submit(request, form, deliverables, invitations, pledge)
+        data = revisions.form_as_data(form.cleaned_data, deliverables.rows())
+        try:
+            services.pledge_propose_revision(pledge=pledge, by=request.user, data=data)
+        except ApplicationError as error:
+            messages.info(request, error.message)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Your changes are sent to the P2C Secretariat. The public sees the published version until they "
+                    "are approved."
+                ),
+            )
+        return redirect(pledge)
+    return _render_form(
         request,
-        "pledges/form.html",
-        {
-            "form": form,
-            "organisation": pledge.lead_organisation,
-            "pledge": pledge,
-            "missing": services.pledge_missing_for_submit(pledge=pledge),
-            "last_transition": pledge.transitions.first(),
-        },
+        pledge,
+        pledge.lead_organisation,
+        form,
+        deliverables,
+        invitations,
+        revising=revising,
+        pending=pending,
+        missing=[] if revising else services.pledge_missing_for_submit(pledge=pledge),
+        last_transition=pledge.transitions.first(),
     )
+
+
+@login_required
+def pledge_lifecycle(request, public_id, action):
+    """The lead organisation withdraws its published pledge or marks it completed, with a reason or note."""
+    pledge = get_object_or_404(selectors.pledges_editable_by(request.user), public_id=public_id)
+    service, label = {
+        "withdraw": (services.pledge_withdraw, _("Withdraw this pledge")),
+        "complete": (services.pledge_request_completion, _("Mark this pledge completed")),
+    }[action]
+    if not request.user.has_perm("pledges.withdraw_pledge", pledge):
+        messages.info(request, _("This pledge is %(status)s.") % {"status": pledge.get_status_display()})
+        return redirect(pledge)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if action == "withdraw":
+                service(pledge=pledge, by=request.user, reason=form.cleaned_data["reason"])
+            else:
+                service(pledge=pledge, by=request.user, note=form.cleaned_data["reason"])
+        except ApplicationError as error:
+            form.add_error("reason", error.message)
+        else:
+            messages.success(request, _("Done: the P2C Secretariat has been told."))
+            return redirect(pledge)
+    return render(request, "pledges/lifecycle.html", {"pledge": pledge, "form": form, "label": label})
 
 
 @login_required
 @require_POST
 def partner_respond(request, pk):
-    """A partner organisation's owner or editor confirms or declines a joint pledge."""
+    """A partner organisation's owner or editor confirms (with its role and share) or declines a joint pledge."""
     partner = get_object_or_404(
         PledgePartner.objects.filter(
             organisation__in=organisations_of(request.user, roles=PLEDGE_EDITING_ROLES)
@@ -185,8 +324,20 @@ def partner_respond(request, pk):
     if not request.user.has_perm("pledges.respond_partnership", partner):
         raise PermissionDenied
     confirm = request.POST.get("answer") == "confirm"
+    form = PartnerResponseForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("pledges:workspace")
     try:
-        services.partner_respond(partner=partner, by=request.user, confirm=confirm)
+        services.partner_respond(
+            partner=partner,
+            by=request.user,
+            confirm=confirm,
+            role=form.cleaned_data.get("role") or "",
+            share_percent=form.cleaned_data.get("share_percent"),
+        )
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
@@ -197,3 +348,27 @@ def partner_respond(request, pk):
             else _("You declined the invitation."),
         )
     return redirect("pledges:workspace")
+
+
+@login_required
+def partner_claim(request, token):
+    """Someone invited by email chooses which of their organisations is the partner, then answers in /my/."""
+    row = services.partner_invitation_for_token(token)
+    if row is None:
+        messages.error(request, _("This invitation link is not valid any more."))
+        return redirect("pledges:workspace")
+    organisations = organisations_of(request.user, roles=PLEDGE_EDITING_ROLES)
+    if not organisations.exists():
+        messages.info(request, _("Register your organisation first, then open the invitation link again."))
+        return redirect("organisations:create")
+    if request.method == "POST":
+        organisation = get_object_or_404(organisations, slug=request.POST.get("organisation"))
+        try:
+            with transaction.atomic():
+                services.partner_claim(token=token, organisation=organisation, by=request.user)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Now confirm or decline the partnership below."))
+        return redirect("pledges:workspace")
+    return render(request, "pledges/claim.html", {"row": row, "organisations": organisations})

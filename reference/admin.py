@@ -57,3 +57,7 @@ class CurrencyAdmin(admin.ModelAdmin):
 
 for model in (models.CountryGroup, models.Pillar, models.PledgeType, models.StakeholderType, models.SDG):
     admin.site.register(model)
+
+
+for model in (models.BeneficiaryGroup, models.ConnectivityTarget, models.Campaign):
+    admin.site.register(model)

@@ -120,6 +120,26 @@ def _load_taxonomies(apps, ref) -> None:
             model.objects.update_or_create(slug=item["slug"], defaults={"name": item["name"], "order": n})
     for number, name in ref["sdgs"]:
         SDG.objects.update_or_create(number=number, defaults={"name": name})
+    load_pledge_tags(apps, ref)
+
+
+def load_pledge_tags(apps, ref) -> None:
+    """Beneficiary groups, 2030 connectivity targets and campaigns (added by migration 0003)."""
+    models = {
+        "beneficiary_groups": ("BeneficiaryGroup", ("name",)),
+        "connectivity_targets": ("ConnectivityTarget", ("name", "source_note")),
+        "campaigns": ("Campaign", ("name", "year")),
+    }
+    for key, (model_name, fields) in models.items():
+        try:
+            model = apps.get_model("reference", model_name)
+        except LookupError:  # an older migration state, before the model existed
+            continue
+        for n, item in enumerate(ref.get(key, []), start=1):
+            defaults = {f: item.get(f) for f in fields}
+            if model_name != "Campaign":
+                defaults["order"] = n
+            model.objects.update_or_create(slug=item["slug"], defaults=defaults)
 
 
 def _load_currencies(apps) -> None:

@@ -254,3 +254,52 @@ class ExchangeRate(models.Model):
 
     def __str__(self):
         return f"1 {self.currency_id} = {self.usd_per_unit} USD ({self.date})"
+
+
+class BeneficiaryGroup(models.Model):
+    """A group of people a pledge is meant to reach (women and girls, youth, persons with disabilities, ...)."""
+
+    slug = models.SlugField(_("slug"), unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order"]
+        verbose_name = _("beneficiary group")
+        verbose_name_plural = _("beneficiary groups")
+
+    def __str__(self):
+        return self.name
+
+
+class ConnectivityTarget(models.Model):
+    """A 2030 target for universal and meaningful connectivity that a pledge contributes to."""
+
+    slug = models.SlugField(_("slug"), unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    source_note = models.CharField(_("source note"), max_length=400, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order"]
+        verbose_name = _("connectivity target")
+        verbose_name_plural = _("connectivity targets")
+
+    def __str__(self):
+        return self.name
+
+
+class Campaign(models.Model):
+    """A campaign or event at which pledges were announced (WTDC-22, LDC5, MWC 2024, ...)."""
+
+    slug = models.SlugField(_("slug"), unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-year", "name"]
+        verbose_name = _("campaign or event")
+        verbose_name_plural = _("campaigns and events")
+
+    def __str__(self):
+        return self.name

@@ -74,6 +74,13 @@ class PledgeFactory(factory.django.DjangoModelFactory):
         obj.focus_areas.set(FocusArea.objects.filter(slug="access"))
         obj.pledge_types.set(PledgeType.objects.filter(slug="programmatic"))
         obj.beneficiary_countries.set(Country.objects.filter(iso2__in=["MW"]))
+        obj.deliverables.create(
+            title="500 schools connected",
+            due_date=dt.date(2026, 12, 31),
+            indicator="schools online",
+            target_value=Decimal("500"),
+            unit="schools",
+        )
 
 
 def published_pledge(

@@ -59,6 +59,13 @@ def _admin_decide(page, base, pledge, action, label, reason=""):
     page.wait_for_load_state()
 
 
+def _admin_verify_organisation(page, base, organisation):
+    page.goto(f"{base}/admin/organisations/organisation/{organisation.pk}/change/")
+    page.select_option("select[name=verification]", "verified")
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.wait_for_load_state()
+
+
 def test_the_seven_steps(live_server, page, settings):
     settings.SITE_URL = live_server.url
     call_command("load_demo_data")
@@ -112,6 +119,10 @@ def test_the_seven_steps(live_server, page, settings):
     page.fill("input[name=value_amount]", "25000000")
     page.select_option("select[name=value_currency]", "USD")
     page.select_option("select[name=partners]", label="International Telecommunication Union (ITU)")
+    page.fill("input[name=deliverables-0-title]", "1,000 schools with a working broadband link")
+    page.fill("input[name=deliverables-0-due_date]", "2027-06-30")
+    page.fill("input[name=deliverables-0-target_value]", "1000")
+    page.fill("input[name=deliverables-0-unit]", "schools")
     page.get_by_role("button", name="Submit for review").click()
     page.wait_for_load_state()
     assert "submitted for review" in page.content()
@@ -138,6 +149,12 @@ def test_the_seven_steps(live_server, page, settings):
     page.fill("textarea[name=description]", "Schools in Dedza, Ntcheu and Mzimba districts.")
     page.get_by_role("button", name="Submit for review").click()
     page.wait_for_load_state()
+    # A pledge of an organisation the Secretariat has not verified cannot be published: verify it first.
+    _admin_decide(staff_page, base, pledge, "publish", "Publish")
+    assert "not verified" in staff_page.content()
+    pledge.refresh_from_db()
+    assert pledge.status == Pledge.Status.SUBMITTED
+    _admin_verify_organisation(staff_page, base, pledge.lead_organisation)
     _admin_decide(staff_page, base, pledge, "publish", "Publish")
     pledge.refresh_from_db()
     assert pledge.status == Pledge.Status.PUBLISHED

@@ -28,14 +28,27 @@ DECISIONS = {
     "publish": lambda p, by: services.pledge_publish(pledge=p, by=by),
     "request_changes": lambda p, by: services.pledge_request_changes(pledge=p, by=by, reason="Add a date."),
     "reject": lambda p, by: services.pledge_reject(pledge=p, by=by, reason="Out of scope."),
+    "withdraw": lambda p, by: services.pledge_withdraw(pledge=p, by=by, reason="Funding fell through."),
+    "request_completion": lambda p, by: services.pledge_request_completion(pledge=p, by=by, note="All done."),
+    "confirm_completion": lambda p, by: services.pledge_confirm_completion(pledge=p, by=by),
+    "decline_completion": lambda p, by: services.pledge_decline_completion(
+        pledge=p, by=by, reason="Not yet."
+    ),
+    "close": lambda p, by: services.pledge_close(pledge=p, by=by),
 }
-# (action, from status) -> resulting status, or None when the transition is refused.
+# (action, from status) -> resulting status; every other pair is refused. Written out by hand (not derived
+# from services.TRANSITIONS) so that a change to the workflow has to change this table too.
 ALLOWED = {
     ("submit", S.DRAFT): S.SUBMITTED,
     ("submit", S.CHANGES_REQUESTED): S.SUBMITTED,
     ("publish", S.SUBMITTED): S.PUBLISHED,
     ("request_changes", S.SUBMITTED): S.CHANGES_REQUESTED,
     ("reject", S.SUBMITTED): S.REJECTED,
+    ("withdraw", S.PUBLISHED): S.WITHDRAWN,
+    ("request_completion", S.PUBLISHED): S.COMPLETION_REQUESTED,
+    ("confirm_completion", S.COMPLETION_REQUESTED): S.COMPLETED,
+    ("decline_completion", S.COMPLETION_REQUESTED): S.PUBLISHED,
+    ("close", S.COMPLETED): S.CLOSED,
 }
 
 
@@ -93,6 +106,7 @@ def test_incomplete_pledge_cannot_be_submitted_and_says_what_is_missing(owner, o
     missing = error.value.extra["missing"]
     assert "at least one focus area" in missing
     assert "an end date" in missing
+    assert "at least one deliverable with a date" in missing
     pledge.refresh_from_db()
     assert pledge.status == S.DRAFT
 
@@ -150,3 +164,23 @@ def test_partners_are_invited_then_confirm_or_decline(owner, organisation):
     with pytest.raises(ApplicationError):
         services.partner_respond(partner=rows[partner_org.pk], by=partner_editor, confirm=False)
     assert PledgePartner.objects.get(pk=rows[partner_org.pk].pk).status == PledgePartner.Status.CONFIRMED
+
+
+def test_an_unverified_organisation_cannot_have_a_pledge_published(staff_user):
+    pledge = _pledge_in(S.SUBMITTED, staff=staff_user)
+    org = pledge.lead_organisation
+    org.verification = org.Verification.PENDING
+    org.save()
+    with pytest.raises(TransitionNotAllowed, match="not verified"):
+        services.pledge_publish(pledge=pledge, by=staff_user)
+    pledge.refresh_from_db()
+    assert pledge.status == S.SUBMITTED
+
+
+def test_a_published_pledge_keeps_its_first_publication_date_after_completion_is_declined(staff_user):
+    pledge = _pledge_in(S.SUBMITTED, staff=staff_user)
+    services.pledge_publish(pledge=pledge, by=staff_user)
+    first = Pledge.objects.get(pk=pledge.pk).published_at
+    services.pledge_request_completion(pledge=pledge, by=staff_user, note="Done")
+    services.pledge_decline_completion(pledge=pledge, by=staff_user, reason="Not yet")
+    assert Pledge.objects.get(pk=pledge.pk).published_at == first

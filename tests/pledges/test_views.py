@@ -22,6 +22,16 @@ GOOD = {
     "value_amount": "1500000.50",
     "value_currency": "USD",
     "action": "save",
+    # The deliverables and email-invitation formsets (Django management forms and one row each).
+    "deliverables-TOTAL_FORMS": "1",
+    "deliverables-INITIAL_FORMS": "0",
+    "deliverables-0-title": "500 schools connected",
+    "deliverables-0-due_date": "2026-06-30",
+    "deliverables-0-indicator": "schools with a working link",
+    "deliverables-0-target_value": "500",
+    "deliverables-0-unit": "schools",
+    "invitations-TOTAL_FORMS": "1",
+    "invitations-INITIAL_FORMS": "0",
 }
 
 
@@ -50,7 +60,12 @@ def test_submitting_an_incomplete_pledge_keeps_the_draft_and_lists_what_is_missi
     client, owner, organisation
 ):
     client.force_login(owner)
-    data = {"title": "Just a title", "action": "submit", "organisation": organisation.slug}
+    data = {
+        "title": "Just a title",
+        "action": "submit",
+        "organisation": organisation.slug,
+        **{k: v for k, v in GOOD.items() if k.endswith("_FORMS")},
+    }
     response = client.post(_create_url(organisation), data, follow=True)
     pledge = Pledge.objects.get()
     assert pledge.status == Pledge.Status.DRAFT and pledge.title == "Just a title"
