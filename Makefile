@@ -17,6 +17,7 @@ install: $(BIN)/.installed
 
 # Install, migrate, load the demo data, print a staff login, serve on http://127.0.0.1:8000
 # (SQLite, local-memory cache, tasks in-process).
+run: export P2C_SITE_URL ?= http://$(HOST):$(PORT)
 run: install
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py migrate --no-input
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py load_demo_data

@@ -242,6 +242,9 @@ class PledgeAdmin(SimpleHistoryAdmin):
     def has_add_permission(self, request):
         return False  # pledges are registered by their organisations
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # a pledge's record and its moderation history are kept; withdraw or reject instead
+
     def get_queryset(self, request):
         from django.db.models import F
 

@@ -1,10 +1,13 @@
 """Forms of the pledges app: the pledge form and the moderation reason."""
 
 import datetime as dt
+import unicodedata
 from decimal import Decimal
 
+from babel.numbers import NumberFormatError, parse_decimal
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext_lazy as _
 
 from organisations.models import Membership, Organisation
@@ -26,6 +29,36 @@ from .models import VALUE_MAX, Pledge, PledgePartner
 # Dates a pledge may carry (issue "complete pledge": within 2015–2045).
 DATE_MIN = dt.date(2015, 1, 1)
 DATE_MAX = dt.date(2045, 12, 31)
+
+
+# Characters that draw nothing: a title made only of these (e.g. zero-width spaces) is empty.
+_INVISIBLE_CATEGORIES = {"Cf", "Cc", "Zs", "Zl", "Zp"}
+
+
+def has_visible_text(value: str) -> bool:
+    """Whether ``value`` has at least one character that draws something (Unicode categories other than
+    format, control and separators)."""
+    return any(unicodedata.category(ch) not in _INVISIBLE_CATEGORIES for ch in value or "")
+
+
+class LocalizedDecimalField(forms.DecimalField):
+    """A decimal field that also accepts the way people type numbers in the current language: grouping
+    separators ("25,000,000" or "25 000 000" in English; "25 000 000,50" in French), parsed by babel (CLDR).
+    Anything else goes to Django's own parsing (and its clear error messages)."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            text = value.strip().replace("\u00a0", " ").replace("\u202f", " ")
+            if text and any(sep in text for sep in (",", " ", "\u066c", "\u066b")):
+                try:
+                    value = str(
+                        parse_decimal(
+                            text.replace(" ", ""), locale=to_locale(get_language() or "en"), strict=True
+                        )
+                    )
+                except (NumberFormatError, ValueError):
+                    pass
+        return super().to_python(value)
 
 
 class DateInput(forms.DateInput):
@@ -142,9 +175,9 @@ class PledgeForm(forms.ModelForm):
         label=_("Beneficiary countries"),
         help_text=_("Where the pledge is implemented. Hold Ctrl (Cmd on a Mac) to choose several."),
     )
-    value_amount = forms.DecimalField(
+    value_amount = LocalizedDecimalField(
         required=False,
-        max_digits=15,
+        max_digits=16,
         decimal_places=2,
         min_value=Decimal("0.01"),
         max_value=Decimal(VALUE_MAX),
@@ -159,7 +192,8 @@ class PledgeForm(forms.ModelForm):
         queryset=Currency.objects.all(), required=False, label=_("Currency"), to_field_name="code"
     )
     partners = forms.ModelMultipleChoiceField(
-        queryset=Organisation.objects.all(),
+        queryset=Organisation.objects.none(),
+        to_field_name="slug",
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 6}),
         label=_("Partner organisations (joint pledge)"),
@@ -199,7 +233,10 @@ class PledgeForm(forms.ModelForm):
     def __init__(self, *args, lead_organisation: Organisation, **kwargs):
         super().__init__(*args, **kwargs)
         self.lead_organisation = lead_organisation
-        self.fields["partners"].queryset = Organisation.objects.exclude(pk=lead_organisation.pk)
+        # Verified organisations only: pending or rejected ones are not shown to others (invite them by email).
+        self.fields["partners"].queryset = Organisation.objects.filter(
+            verification=Organisation.Verification.VERIFIED
+        ).exclude(pk=lead_organisation.pk)
         self.fields["focal_point"].queryset = (
             get_user_model()
             .objects.filter(
@@ -214,7 +251,9 @@ class PledgeForm(forms.ModelForm):
         )
         if self.instance.pk:
             self.fields["partners"].initial = [
-                p.organisation_id for p in self.instance.partners.all() if p.organisation_id
+                p.organisation
+                for p in self.instance.partners.select_related("organisation")
+                if p.organisation_id
             ]
         self.fields["title"].error_messages["required"] = _("Please give the pledge a title.")
         self.fields["value_amount"].error_messages.update(
@@ -235,6 +274,12 @@ class PledgeForm(forms.ModelForm):
         if value and not (DATE_MIN <= value <= DATE_MAX):
             raise forms.ValidationError(_("Enter a date between 2015 and 2045."))
         return value
+
+    def clean_title(self):
+        title = " ".join(self.cleaned_data["title"].split())
+        if not has_visible_text(title):
+            raise forms.ValidationError(_("Please give the pledge a title."))
+        return title
 
     def clean_start_date(self):
         return self._clean_date("start_date")
@@ -277,7 +322,7 @@ class DeliverableForm(forms.Form):
     indicator = forms.CharField(
         label=_("Indicator"), max_length=300, required=False, help_text=_("How progress is measured.")
     )
-    target_value = forms.DecimalField(
+    target_value = LocalizedDecimalField(
         label=_("Target value"),
         required=False,
         max_digits=18,
@@ -363,7 +408,7 @@ class PartnerResponseForm(forms.Form):
     role = forms.ChoiceField(
         label=_("Your organisation's role"), choices=[("", "—"), *PledgePartner.Role.choices], required=False
     )
-    share_percent = forms.DecimalField(
+    share_percent = LocalizedDecimalField(
         label=_("Share of the pledge's value (%)"),
         required=False,
         min_value=Decimal("0"),

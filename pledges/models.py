@@ -112,7 +112,7 @@ class Pledge(models.Model):
     end_date = models.DateField(_("end date"), null=True, blank=True)
     value_amount = models.DecimalField(
         _("estimated value"),
-        max_digits=15,
+        max_digits=16,
         decimal_places=2,
         null=True,
         blank=True,

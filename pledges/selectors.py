@@ -32,9 +32,9 @@ def pledges_published():
 
 def pledges_visible_to(user):
     """Pledges ``user`` may open: every published pledge, plus the drafts and decisions of the organisations
-    they belong to (as lead or invited partner), plus everything for staff."""
+    they belong to (as lead or invited partner), plus everything for staff allowed to view pledges."""
     qs = Pledge.objects.all()
-    if getattr(user, "is_staff", False):
+    if getattr(user, "is_staff", False) and user.has_perm("pledges.view_pledge"):
         return qs
     condition = Q(status__in=Pledge.PUBLIC_STATUSES)
     if user.is_authenticated:

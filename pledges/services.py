@@ -23,7 +23,11 @@ from .models import Deliverable, Pledge, PledgePartner, PledgeRevision, PledgeTr
 
 S = Pledge.Status
 EDITABLE_STATUSES = (S.DRAFT, S.CHANGES_REQUESTED)
+# Fields only the workflow writes (never a form save).
+WORKFLOW_FIELDS = ("id", "public_id", "status", "submitted_at", "published_at", "created_at", "created_by")
 REVISABLE_STATUSES = (S.PUBLISHED,)
+# Statuses in which invited partners may still answer.
+OPEN_FOR_PARTNERS = (S.DRAFT, S.SUBMITTED, S.CHANGES_REQUESTED, S.PUBLISHED)
 # The moderation workflow: action -> (statuses it is allowed from, resulting status, who takes it).
 # "member": an owner or editor of the lead organisation; "staff": the P2C Secretariat.
 TRANSITIONS = {
@@ -177,7 +181,13 @@ def pledge_save(*, pledge: Pledge, by, relations: PledgeRelations) -> Pledge:
             pledge.focal_point = by
     _apply_usd_value(pledge)
     pledge._change_reason = "saved"
-    pledge.save()
+    if pledge.pk:
+        # Never write the workflow fields from a form save: a concurrent submit must not be undone.
+        pledge.save(
+            update_fields=[f.name for f in Pledge._meta.concrete_fields if f.name not in WORKFLOW_FIELDS]
+        )
+    else:
+        pledge.save()
     _set_relations(pledge, relations)
     return pledge
 
@@ -380,9 +390,14 @@ def partner_respond(
     Raises:
         ApplicationError: the partner already answered, or the shares of all confirmed partners would exceed 100%.
     """
-    locked = PledgePartner.objects.select_for_update().get(pk=partner.pk)
+    locked = PledgePartner.objects.select_for_update().select_related("pledge").get(pk=partner.pk)
     if locked.status != PledgePartner.Status.INVITED:
         raise ApplicationError(_("Your organisation has already answered this invitation."))
+    if locked.pledge.status not in OPEN_FOR_PARTNERS:
+        raise ApplicationError(
+            _("This pledge is %(status)s: its partners can no longer change.")
+            % {"status": locked.pledge.get_status_display()}
+        )
     if confirm and share_percent is not None:
         taken = sum(
             p.share_percent or 0

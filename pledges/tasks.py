@@ -43,6 +43,15 @@ def send_pledge_transition_email(self, transition_id: int) -> int:
             user__is_active=True,
         ).values_list("user__email", flat=True)
     )
+    if record.to_status == "submitted":
+        # The Secretariat is told too: a pledge waits for its review.
+        from accounts.models import User
+
+        recipients += [
+            email
+            for email in User.objects.filter(is_staff=True, is_active=True).values_list("email", flat=True)
+            if email not in recipients
+        ]
     if not recipients:
         return 0
     with translation.override(settings.LANGUAGE_CODE):

@@ -13,6 +13,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from organisations.selectors import PLEDGE_EDITING_ROLES, organisations_of
 from p2c.exceptions import ApplicationError
+from p2c.once import FIELD as FORM_TOKEN
+from p2c.once import form_token_new, form_token_spend
 from reference.models import Country
 
 from . import revisions, selectors, services
@@ -167,8 +169,9 @@ def _forms(request, pledge, organisation):
     )
 
 
+@transaction.atomic
 def _save_and_maybe_submit(request, form, deliverables, invitations, pledge):
-    """Save the draft; when the "submit" button was used, submit it too. Returns a redirect response."""
+    """Save the draft; when the "submit" button was used, submit it too (one transaction). Returns a redirect."""
     pledge = services.pledge_save(
         pledge=form.save(commit=False), by=request.user, relations=_relations(form, deliverables, invitations)
     )
@@ -179,8 +182,7 @@ def _save_and_maybe_submit(request, form, deliverables, invitations, pledge):
             missing = error.extra.get("missing", [])
             messages.warning(
                 request,
-                _("Your draft is saved. Before it can be submitted, please add: %(missing)s.")
-                % {"missing": "; ".join(missing)}
+                _("Your draft is saved. It cannot be submitted yet: see the checklist below.")
                 if missing
                 else error.message,
             )
@@ -224,8 +226,19 @@ def pledge_create(request):
     pledge = Pledge(lead_organisation=organisation)
     form, deliverables, invitations = _forms(request, pledge, organisation)
     if request.method == "POST" and all([form.is_valid(), deliverables.is_valid(), invitations.is_valid()]):
+        if not form_token_spend(request.POST.get(FORM_TOKEN)):
+            messages.info(request, _("This pledge form was already received; it was not registered twice."))
+            return redirect("pledges:workspace")
         return _save_and_maybe_submit(request, form, deliverables, invitations, pledge)
-    return _render_form(request, pledge, organisation, form, deliverables, invitations)
+    return _render_form(
+        request,
+        pledge,
+        organisation,
+        form,
+        deliverables,
+        invitations,
+        form_token=request.POST.get(FORM_TOKEN) or form_token_new(),
+    )
 
 
 @login_required

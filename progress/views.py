@@ -7,6 +7,8 @@ from django.utils.translation import gettext as _
 
 from organisations.selectors import PROGRESS_REPORTING_ROLES, organisations_of
 from p2c.exceptions import ApplicationError
+from p2c.once import FIELD as FORM_TOKEN
+from p2c.once import form_token_new, form_token_spend
 from pledges.models import Pledge
 
 from .forms import ProgressReportForm
@@ -24,6 +26,9 @@ def progress_create(request, public_id):
     )
     form = ProgressReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if not form_token_spend(request.POST.get(FORM_TOKEN)):
+            messages.info(request, _("This progress report was already received; it was not posted twice."))
+            return redirect(pledge)
         try:
             progress_report_create(pledge=pledge, by=request.user, **form.cleaned_data)
         except ApplicationError as error:
@@ -31,4 +36,8 @@ def progress_create(request, public_id):
         else:
             messages.success(request, _("Your progress report is published on the pledge's page."))
             return redirect(pledge)
-    return render(request, "progress/form.html", {"form": form, "pledge": pledge})
+    return render(
+        request,
+        "progress/form.html",
+        {"form": form, "pledge": pledge, "form_token": request.POST.get(FORM_TOKEN) or form_token_new()},
+    )

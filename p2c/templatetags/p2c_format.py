@@ -1,7 +1,9 @@
 """Locale-aware formatting of numbers and money (babel / CLDR) for templates."""
 
+import copy
 from decimal import Decimal, InvalidOperation
 
+from babel import Locale
 from babel.numbers import format_compact_currency, format_currency, format_decimal
 from django import template
 from django.utils.translation import get_language, to_locale
@@ -28,6 +30,12 @@ def money(amount, currency: str = "USD") -> str:
     value = _decimal(amount)
     if value is None:
         return ""
+    if value == value.to_integral_value():
+        # Whole amounts without cents ("$2,000,000,000", not "$2,000,000,000.00").
+        locale = Locale.parse(_locale())
+        pattern = copy.copy(locale.currency_formats["standard"])
+        pattern.frac_prec = (0, 0)
+        return pattern.apply(value, locale, currency=currency or "USD", currency_digits=False)
     return format_currency(value, currency or "USD", locale=_locale())
 
 

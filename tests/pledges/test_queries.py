@@ -34,7 +34,9 @@ def test_marketplace_queries_are_constant(client, django_assert_max_num_queries,
 @pytest.mark.parametrize("n", [3, 25])
 def test_home_and_pledge_page_queries_are_constant(client, django_assert_max_num_queries, n):
     _pledges(n)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(18):  # figures computed (constant: one query per relation)
+        assert client.get(reverse("home")).status_code == 200
+    with django_assert_max_num_queries(8):  # figures from the cache
         assert client.get(reverse("home")).status_code == 200
     pledge = published_pledge(title="Detail", countries=("MW", "ZM", "TO", "NP"))
     with django_assert_max_num_queries(14):
