@@ -1,4 +1,8 @@
-"""The marketplace filters (django-filter), shared with later exports and the API."""
+"""The marketplace filters (django-filter), shared with the API and the bulk downloads.
+
+Every parameter is parsed by a form field: unknown values are ignored (and reported by the form), never
+passed to the ORM. ``?sort=`` takes a value of ``SORT_LABELS`` only.
+"""
 
 import django_filters
 from django import forms
@@ -6,9 +10,21 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from reference.models import Country, CountryGroup, FocusArea, PledgeType, StakeholderType
+from reference.models import (
+    SDG,
+    BeneficiaryGroup,
+    Country,
+    CountryGroup,
+    FocusArea,
+    PartnershipNeed,
+    Pillar,
+    PledgeType,
+    Region,
+    StakeholderType,
+)
 from reference.selectors import countries_in_group_on
 
+from . import search
 from .models import Pledge
 
 SORTS = {
@@ -17,6 +33,7 @@ SORTS = {
     "title": ("title", "id"),
 }
 SORT_LABELS = {
+    "relevance": _("Relevance"),
     "newest": _("Newest first"),
     "oldest": _("Oldest first"),
     "title": _("Title (A–Z)"),
@@ -24,30 +41,35 @@ SORT_LABELS = {
 }
 
 
-class PledgeFilter(django_filters.FilterSet):
-    """Filters of published pledges. Unknown values are ignored (the form reports them), never passed on."""
+def _multi(field_name, queryset, to_field, label):
+    return django_filters.ModelMultipleChoiceFilter(
+        field_name=field_name,
+        to_field_name=to_field,
+        queryset=queryset,
+        widget=forms.CheckboxSelectMultiple,
+        label=label,
+    )
 
-    q = django_filters.CharFilter(method="search", label=_("Search"))
-    focus_area = django_filters.ModelMultipleChoiceFilter(
-        field_name="focus_areas__slug",
-        to_field_name="slug",
-        queryset=FocusArea.objects.all(),
-        widget=forms.CheckboxSelectMultiple,
-        label=_("Focus area"),
+
+class PledgeFilter(django_filters.FilterSet):
+    """Filters of published pledges. Several values of one filter widen the result (OR); filters combine (AND)."""
+
+    q = django_filters.CharFilter(method="search", label=_("Search"), max_length=200)
+    focus_area = _multi("focus_areas__slug", FocusArea.objects.all(), "slug", _("Focus area"))
+    pillar = _multi("pillars__slug", Pillar.objects.all(), "slug", _("Pillar"))
+    pledge_type = _multi("pledge_types__slug", PledgeType.objects.all(), "slug", _("Pledge type"))
+    stakeholder_type = _multi(
+        "lead_organisation__stakeholder_type__slug",
+        StakeholderType.objects.all(),
+        "slug",
+        _("Stakeholder type"),
     )
-    pledge_type = django_filters.ModelMultipleChoiceFilter(
-        field_name="pledge_types__slug",
-        to_field_name="slug",
-        queryset=PledgeType.objects.all(),
-        widget=forms.CheckboxSelectMultiple,
-        label=_("Pledge type"),
-    )
-    stakeholder_type = django_filters.ModelMultipleChoiceFilter(
-        field_name="lead_organisation__stakeholder_type__slug",
-        to_field_name="slug",
-        queryset=StakeholderType.objects.all(),
-        widget=forms.CheckboxSelectMultiple,
-        label=_("Stakeholder type"),
+    region = django_filters.ModelChoiceFilter(
+        method="in_region",
+        to_field_name="m49_code",
+        queryset=Region.objects.all(),
+        label=_("Region"),
+        empty_label=_("Any region"),
     )
     country = django_filters.ModelChoiceFilter(
         field_name="beneficiary_countries",
@@ -63,34 +85,44 @@ class PledgeFilter(django_filters.FilterSet):
         label=_("Targets LDC / LLDC / SIDS"),
         empty_label=_("Any"),
     )
+    sdg = _multi("sdgs__number", SDG.objects.all(), "number", _("SDG"))
+    beneficiary_group = _multi(
+        "beneficiary_groups__slug", BeneficiaryGroup.objects.all(), "slug", _("Beneficiary group")
+    )
+    seeking = django_filters.BooleanFilter(
+        method="only_seeking", label=_("Seeking partners"), widget=forms.CheckboxInput
+    )
+    need = _multi("partnership_needs__slug", PartnershipNeed.objects.all(), "slug", _("Partners sought for"))
+    start_year = django_filters.NumberFilter(
+        field_name="start_date__year", label=_("Start year"), min_value=2000, max_value=2100
+    )
 
     class Meta:
         model = Pledge
         fields = []
 
     def search(self, queryset, name, value):
-        """Case-insensitive match in title, summary, description, organisation names and country names/codes."""
-        terms = value.split()[:8]
-        for term in terms:
-            condition = (
-                Q(title__icontains=term)
-                | Q(summary__icontains=term)
-                | Q(description__icontains=term)
-                | Q(lead_organisation__name__icontains=term)
-                | Q(partners__organisation__name__icontains=term)
-                | Q(beneficiary_countries__name__icontains=term)
-            )
-            if len(term) in (2, 3):
-                condition |= Q(beneficiary_countries__iso2__iexact=term) | Q(
-                    beneficiary_countries__iso3__iexact=term
-                )
-            queryset = queryset.filter(id__in=Pledge.objects.filter(condition).values("id"))
-        return queryset
+        """Folded, weighted search (``pledges.search``)."""
+        return search.search(queryset, value)
+
+    def only_seeking(self, queryset, name, value):
+        """Checked: only pledges seeking partners; unchecked (absent): no filtering."""
+        return queryset.filter(seeking_partners=True) if value else queryset
 
     def in_group(self, queryset, name, value):
         """Pledges with at least one beneficiary country in the group today (dated membership)."""
         countries = countries_in_group_on(group_code=value.code, on_date=timezone.localdate())
         return queryset.filter(id__in=Pledge.objects.filter(beneficiary_countries__in=countries).values("id"))
+
+    def in_region(self, queryset, name, value):
+        """Pledges in an M49 region or sub-region: by their countries, or naming the region as a whole."""
+        inside = (
+            Q(beneficiary_countries__region=value)
+            | Q(beneficiary_countries__sub_region=value)
+            | Q(beneficiary_countries__intermediate_region=value)
+            | Q(regions=value)
+        )
+        return queryset.filter(id__in=Pledge.objects.filter(inside).values("id"))
 
     def filter_queryset(self, queryset):
         # Multi-valued joins can repeat a pledge: keep each once.

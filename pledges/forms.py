@@ -19,6 +19,7 @@ from reference.models import (
     Country,
     Currency,
     FocusArea,
+    PartnershipNeed,
     Pillar,
     PledgeType,
     Region,
@@ -137,6 +138,13 @@ class PledgeForm(forms.ModelForm):
         label=_("2030 connectivity targets"),
         help_text=_("The targets for universal and meaningful connectivity the pledge contributes to."),
     )
+    partnership_needs = forms.ModelMultipleChoiceField(
+        queryset=PartnershipNeed.objects.all(),
+        to_field_name="slug",
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label=_("Partners sought for"),
+    )
     campaign = forms.ModelChoiceField(
         queryset=Campaign.objects.all(),
         to_field_name="slug",
@@ -221,6 +229,9 @@ class PledgeForm(forms.ModelForm):
             "end_date",
             "value_amount",
             "value_currency",
+            "seeking_partners",
+            "partnership_needs",
+            "seeking_note",
             "focal_point",
         ]
         widgets = {
@@ -429,3 +440,47 @@ class ReasonForm(forms.Form):
         required=False,
         help_text=_("Required when requesting changes or rejecting; shown to the pledging organisation."),
     )
+
+
+class InterestForm(forms.Form):
+    """ "Express interest": a message from one of the member's organisations to a pledge's organisation."""
+
+    organisation = forms.ModelChoiceField(
+        queryset=Organisation.objects.none(), label=_("On behalf of"), to_field_name="slug"
+    )
+    message = forms.CharField(
+        label=_("Message"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=3000,
+        help_text=_(
+            "What your organisation offers or seeks. Your email address is shared only if they accept."
+        ),
+    )
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+        if organisations.count() == 1:
+            self.fields["organisation"].initial = organisations.first()
+
+
+class ReplyForm(forms.Form):
+    """The pledging organisation's answer to a partnership message."""
+
+    reply = forms.CharField(label=_("Your reply"), widget=forms.Textarea(attrs={"rows": 4}), max_length=3000)
+    accept = forms.TypedChoiceField(
+        label=_("Answer"),
+        choices=[("yes", _("Interested: share our contact details")), ("no", _("Not now: decline politely"))],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+        initial="yes",
+    )
+
+
+class ProblemReportForm(forms.Form):
+    """ "Report a problem with this pledge" (anyone; the email is optional)."""
+
+    message = forms.CharField(
+        label=_("What is wrong?"), widget=forms.Textarea(attrs={"rows": 5}), max_length=3000
+    )
+    email = forms.EmailField(label=_("Your email, if you would like an answer"), required=False)

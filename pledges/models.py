@@ -129,6 +129,25 @@ class Pledge(models.Model):
         blank=True,
         verbose_name=_("exchange rate used"),
     )
+    seeking_partners = models.BooleanField(
+        _("seeking partners"),
+        default=False,
+        help_text=_("Show the pledge to organisations looking for partners."),
+    )
+    partnership_needs = models.ManyToManyField(
+        "reference.PartnershipNeed", blank=True, verbose_name=_("partners sought for")
+    )
+    seeking_note = models.CharField(
+        _("what kind of partner, where"),
+        max_length=300,
+        blank=True,
+        help_text=_("e.g. an implementing partner for the northern districts"),
+    )
+    # Accent- and case-folded text for search (pledges.search), kept up to date by the services.
+    search_title = models.TextField(blank=True, editable=False)
+    search_summary = models.TextField(blank=True, editable=False)
+    search_organisations = models.TextField(blank=True, editable=False)
+    search_body = models.TextField(blank=True, editable=False)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
@@ -347,3 +366,75 @@ class PublicIdSequence(models.Model):
 
     def __str__(self):
         return f"{self.year}: {self.last_number}"
+
+
+class PartnershipRequest(models.Model):
+    """A message from a member of one organisation to the organisation behind a pledge ("express interest").
+
+    Neither side sees the other's email address until the pledging organisation replies; the reply shares the
+    contact details of both people.
+    """
+
+    class Status(models.TextChoices):
+        SENT = "sent", _("Sent")
+        REPLIED = "replied", _("Replied")
+        DECLINED = "declined", _("Declined")
+
+    pledge = models.ForeignKey(Pledge, on_delete=models.CASCADE, related_name="partnership_requests")
+    from_organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="sent_partnership_requests"
+    )
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    message = models.TextField(_("message"), max_length=3000)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.SENT)
+    reply = models.TextField(_("reply"), max_length=3000, blank=True)
+    replied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    replied_at = models.DateTimeField(_("replied"), null=True, blank=True)
+    abuse_reported_at = models.DateTimeField(_("reported as abuse"), null=True, blank=True)
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("partnership request")
+        verbose_name_plural = _("partnership requests")
+
+    def __str__(self):
+        return f"{self.from_organisation} → {self.pledge.public_id}"
+
+
+class ProblemReport(models.Model):
+    """ "Report a problem with this pledge": reaches the Secretariat's queue in the admin."""
+
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        IN_PROGRESS = "in_progress", _("In progress")
+        CLOSED = "closed", _("Closed")
+
+    pledge = models.ForeignKey(Pledge, on_delete=models.CASCADE, related_name="problem_reports")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    email = models.EmailField(_("email for a reply"), blank=True)
+    message = models.TextField(_("what is wrong"), max_length=3000)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"is_staff": True},
+    )
+    created_at = models.DateTimeField(_("reported"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["status", "-created_at"]
+        verbose_name = _("problem report")
+        verbose_name_plural = _("problem reports")
+
+    def __str__(self):
+        return f"{self.pledge.public_id}: {self.message[:60]}"

@@ -16,6 +16,7 @@ from reference.models import (
     Country,
     Currency,
     FocusArea,
+    PartnershipNeed,
     Pillar,
     PledgeType,
     Region,
@@ -34,6 +35,8 @@ SCALAR_FIELDS = (
     "value_amount",
     "value_currency",
     "campaign",
+    "seeking_partners",
+    "seeking_note",
 )
 # field name -> (model, key attribute)
 MANY_FIELDS = {
@@ -45,6 +48,7 @@ MANY_FIELDS = {
     "connectivity_targets": (ConnectivityTarget, "slug"),
     "beneficiary_countries": (Country, "iso2"),
     "regions": (Region, "m49_code"),
+    "partnership_needs": (PartnershipNeed, "slug"),
 }
 DELIVERABLE_FIELDS = ("title", "due_date", "indicator", "target_value", "unit", "weight")
 

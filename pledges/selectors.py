@@ -107,17 +107,16 @@ def pledge_group_flags(pledge, *, on_date=None) -> dict[str, bool]:
     return {code: code in codes for code in ("LDC", "LLDC", "SIDS")}
 
 
-def pledge_regions_derived(pledge) -> list:
-    """The M49 regions and sub-regions of the pledge's beneficiary countries, plus its whole regions, by name.
-
-    Uses the prefetched countries (with ``region`` and ``sub_region``) and regions: no query of its own.
-    """
-    regions = {r.pk: r for r in pledge.regions.all()}
+def pledge_regions_derived(pledge, *, tags=None) -> list[dict]:
+    """The M49 regions and sub-regions of the pledge's beneficiary countries, plus its whole regions
+    (``[{"key": M49 code, "name"}]`` by name). Uses the prefetched countries (with ``region`` and ``sub_region``)
+    and, when given, the whole regions of ``pledge_tags``: no query of its own then."""
+    regions = {t["key"]: t["name"] for t in (tags or pledge_tags(pledge))["regions"]}
     for country in pledge.beneficiary_countries.all():
         for region in (country.region, country.sub_region):
             if region is not None:
-                regions[region.pk] = region
-    return sorted(regions.values(), key=lambda r: r.name)
+                regions[region.m49_code] = region.name
+    return [{"key": k, "name": v} for k, v in sorted(regions.items(), key=lambda kv: kv[1])]
 
 
 def _normalised_title(title: str) -> str:
@@ -152,3 +151,98 @@ def likely_duplicates(pledge, *, threshold: float = 0.8) -> list:
         ):
             found.append(other)
     return found
+
+
+FACET_LABELS_CACHE_KEY = "p2c:facet-labels:v1"
+
+
+def facet_labels() -> dict[str, list[tuple[str, str]]]:
+    """{facet: [(key, label), ...]} for the marketplace filters, from the reference data, cached for 10 minutes
+    (reference data changes rarely; a stale label for 10 minutes is harmless)."""
+    from django.core.cache import cache
+
+    from reference.models import (
+        SDG,
+        BeneficiaryGroup,
+        Country,
+        CountryGroup,
+        FocusArea,
+        PartnershipNeed,
+        Pillar,
+        PledgeType,
+        Region,
+        StakeholderType,
+    )
+
+    labels = cache.get(FACET_LABELS_CACHE_KEY)
+    if labels is None:
+        labels = {
+            "focus_area": [(o.slug, o.name) for o in FocusArea.objects.all()],
+            "pillar": [
+                (o.slug, f"{o.focus_area.name} — {o.name}")
+                for o in Pillar.objects.select_related("focus_area")
+            ],
+            "pledge_type": [(o.slug, o.name) for o in PledgeType.objects.all()],
+            "stakeholder_type": [(o.slug, o.name) for o in StakeholderType.objects.all()],
+            "region": [(o.m49_code, o.name) for o in Region.objects.filter(level="region").order_by("name")],
+            "sub_region": [
+                (o.m49_code, o.name) for o in Region.objects.filter(level="sub_region").order_by("name")
+            ],
+            "country": sorted(
+                ((o.iso2, o.name) for o in Country.objects.all()), key=lambda kv: _collation_key(kv[1])
+            ),
+            "group": [(o.code, o.name) for o in CountryGroup.objects.all()],
+            "sdg": [(str(o.number), str(o)) for o in SDG.objects.all()],
+            "beneficiary_group": [(o.slug, o.name) for o in BeneficiaryGroup.objects.all()],
+            "need": [(o.slug, o.name) for o in PartnershipNeed.objects.all()],
+        }
+        labels = {k: [(str(key), str(label)) for key, label in v] for k, v in labels.items()}
+        cache.set(FACET_LABELS_CACHE_KEY, labels, 600)
+    return labels
+
+
+def _collation_key(name: str) -> str:
+    """Sort key that files "Côte d'Ivoire" under C, before "Croatia" (accents ignored, then case)."""
+    from .search import fold
+
+    return fold(name)
+
+
+# Tag relations of a pledge shown on its page: relation -> (related model's lookup name, key field, order field).
+TAG_RELATIONS = {
+    "focus_areas": ("focusarea", "slug", "order"),
+    "pillars": ("pillar", "slug", "order"),
+    "pledge_types": ("pledgetype", "slug", "order"),
+    "sdgs": ("sdg", "number", "number"),
+    "beneficiary_groups": ("beneficiarygroup", "slug", "order"),
+    "connectivity_targets": ("connectivitytarget", "slug", "order"),
+    "partnership_needs": ("partnershipneed", "slug", "order"),
+    "regions": ("region", "m49_code", "id"),
+}
+
+
+def pledge_tags(pledge) -> dict[str, list[dict]]:
+    """{relation: [{"key", "name"}, ...]} of ``pledge``'s focus areas, pillars, pledge types, SDGs, beneficiary
+    groups, 2030 targets, partnership needs and whole regions, in display order — in one query (a UNION ALL)."""
+    from django.db.models import CharField, F, IntegerField, Value
+    from django.db.models.functions import Cast
+
+    parts = []
+    for relation, (model, key, order) in TAG_RELATIONS.items():
+        through = getattr(Pledge, relation).through.objects.filter(pledge_id=pledge.pk)
+        parts.append(
+            through.annotate(
+                kind=Value(relation, output_field=CharField()),
+                tag_key=Cast(F(f"{model}__{key}"), CharField()),
+                tag_name=Cast(F(f"{model}__name"), CharField()),
+                tag_order=Cast(F(f"{model}__{order}"), IntegerField()),
+            )
+            .values_list("kind", "tag_key", "tag_name", "tag_order")
+            .order_by()
+        )
+    tags = {relation: [] for relation in TAG_RELATIONS}
+    for kind, key, name, order in parts[0].union(*parts[1:], all=True):
+        tags[kind].append({"key": key, "name": f"{key}. {name}" if kind == "sdgs" else name, "order": order})
+    for items in tags.values():
+        items.sort(key=lambda t: (t["order"] or 0, t["name"]))
+    return tags

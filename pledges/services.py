@@ -20,6 +20,7 @@ from reference.selectors import exchange_rate_for, usd_equivalent
 
 from . import revisions
 from .models import Deliverable, Pledge, PledgePartner, PledgeRevision, PledgeTransition, PublicIdSequence
+from .search import refresh_search_fields
 
 S = Pledge.Status
 EDITABLE_STATUSES = (S.DRAFT, S.CHANGES_REQUESTED)
@@ -55,6 +56,7 @@ class PledgeRelations:
     sdgs: list = field(default_factory=list)
     beneficiary_groups: list = field(default_factory=list)
     connectivity_targets: list = field(default_factory=list)
+    partnership_needs: list = field(default_factory=list)
     partners: list[Organisation] = field(default_factory=list)
     # Organisations not on the platform yet, invited by email: [(organisation name, email address)].
     partner_invitations: list[tuple[str, str]] = field(default_factory=list)
@@ -71,6 +73,7 @@ class PledgeRelations:
             "sdgs": self.sdgs,
             "beneficiary_groups": self.beneficiary_groups,
             "connectivity_targets": self.connectivity_targets,
+            "partnership_needs": self.partnership_needs,
         }
 
 
@@ -189,6 +192,7 @@ def pledge_save(*, pledge: Pledge, by, relations: PledgeRelations) -> Pledge:
     else:
         pledge.save()
     _set_relations(pledge, relations)
+    refresh_search_fields(pledge)
     return pledge
 
 
@@ -362,6 +366,7 @@ def pledge_revision_approve(*, revision: PledgeRevision, by) -> Pledge:
     for name, values in many.items():
         getattr(pledge, name).set(values)
     _sync_deliverables(pledge, deliverables)
+    refresh_search_fields(pledge)
     revision.status = PledgeRevision.Status.APPROVED
     revision.decided_by, revision.decided_at = by, timezone.now()
     revision.save()
@@ -416,6 +421,7 @@ def partner_respond(
     locked.responded_at = timezone.now()
     locked.responded_by = by
     locked.save()
+    refresh_search_fields(locked.pledge)
     return locked
 
 
@@ -491,4 +497,5 @@ def pledge_load_published(
     PledgeTransition.objects.create(
         pledge=pledge, from_status=S.DRAFT, to_status=S.PUBLISHED, by=None, reason="Loaded as published."
     )
+    refresh_search_fields(pledge)
     return pledge

@@ -110,3 +110,85 @@ def send_partner_invitation_email(self, partner_id: int, token: str = "") -> int
         subject = render_to_string("pledges/email/partner_invitation_subject.txt", context).strip()
         body = render_to_string("pledges/email/partner_invitation_body.txt", context)
     return send_mass_mail([(subject, body, settings.DEFAULT_FROM_EMAIL, [email]) for email in recipients])
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    max_retries=5,
+    autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError),
+    retry_backoff=True,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def send_partnership_email(self, request_id: int, event: str) -> int:
+    """Tell the other side of a partnership message: "received" goes to the pledging organisation's owners and
+    editors (without the sender's address); "replied" goes to the sender, and an accepting reply shares the
+    replier's address with the sender and the sender's with the replier."""
+    from .models import PartnershipRequest
+
+    req = (
+        PartnershipRequest.objects.select_related(
+            "pledge", "pledge__lead_organisation", "from_organisation", "sender", "replied_by"
+        )
+        .filter(pk=request_id)
+        .first()
+    )
+    if req is None:
+        return 0
+    messages = []
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {"req": req, "pledge": req.pledge, "site_url": settings.SITE_URL}
+        if event == "received":
+            recipients = list(
+                Membership.objects.filter(
+                    organisation_id=req.pledge.lead_organisation_id,
+                    role__in=(Membership.Role.OWNER, Membership.Role.EDITOR),
+                    user__is_active=True,
+                ).values_list("user__email", flat=True)
+            )
+            body = render_to_string("pledges/email/partnership_received.txt", context)
+        else:
+            recipients = [req.sender.email] if req.sender else []
+            body = render_to_string("pledges/email/partnership_replied.txt", context)
+            if req.status == PartnershipRequest.Status.REPLIED and req.replied_by and req.sender:
+                messages.append(
+                    (
+                        f"[P2C] {req.from_organisation.name}",
+                        render_to_string("pledges/email/partnership_contact.txt", context),
+                        settings.DEFAULT_FROM_EMAIL,
+                        [req.replied_by.email],
+                    )
+                )
+        subject = render_to_string("pledges/email/partnership_subject.txt", context).strip()
+    messages += [(subject, body, settings.DEFAULT_FROM_EMAIL, [email]) for email in recipients]
+    return send_mass_mail(messages) if messages else 0
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    max_retries=5,
+    autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError),
+    retry_backoff=True,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def send_problem_report_email(self, report_id: int) -> int:
+    """Tell the Secretariat (active staff) that someone reported a problem with a pledge."""
+    from accounts.models import User
+
+    from .models import ProblemReport
+
+    report = ProblemReport.objects.select_related("pledge").filter(pk=report_id).first()
+    if report is None:
+        return 0
+    recipients = list(User.objects.filter(is_staff=True, is_active=True).values_list("email", flat=True))
+    if not recipients:
+        return 0
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = f"[P2C] {report.pledge.public_id}: " + str(translation.gettext("problem reported"))
+        body = render_to_string(
+            "pledges/email/problem_report.txt", {"report": report, "site_url": settings.SITE_URL}
+        )
+    return send_mass_mail([(subject, body, settings.DEFAULT_FROM_EMAIL, [e]) for e in recipients])

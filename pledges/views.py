@@ -17,36 +17,106 @@ from p2c.once import FIELD as FORM_TOKEN
 from p2c.once import form_token_new, form_token_spend
 from reference.models import Country
 
-from . import revisions, selectors, services
+from . import facets, partnering, revisions, selectors, services
 from .filters import SORT_LABELS, SORTS, PledgeFilter
 from .forms import DeliverableFormSet, PartnerInvitationFormSet, PartnerResponseForm, PledgeForm, ReasonForm
 from .models import Pledge, PledgePartner, PledgeRevision
 
+PAGE_SIZES = (10, 20, 50, 100)
+# The facets the marketplace shows as checkbox lists, in this order (others are select boxes).
+CHECKBOX_FACETS = (
+    "focus_area",
+    "pillar",
+    "pledge_type",
+    "stakeholder_type",
+    "sdg",
+    "beneficiary_group",
+    "need",
+)
+
 
 @require_GET
 def marketplace(request):
-    """The public marketplace of published pledges: filters, search (``?q=``), ``?sort=`` and ``?page=``."""
+    """The public marketplace of published pledges: faceted filters with counts, search (``?q=``),
+    ``?sort=`` (an allowlist), ``?per_page=`` (10, 20, 50 or 100) and ``?page=``. Works without JavaScript;
+    with it, htmx replaces only the results."""
     pledge_filter = PledgeFilter(request.GET or None, queryset=selectors.pledges_published())
-    sort = request.GET.get("sort", "newest")
-    if sort not in SORT_LABELS:
-        sort = "newest"
     qs = pledge_filter.qs
-    if sort == "value":
+    searching = bool((request.GET.get("q") or "").strip()) and "q" not in pledge_filter.errors
+    sort = request.GET.get("sort") or ("relevance" if searching else "newest")
+    if sort not in SORT_LABELS or (sort == "relevance" and not searching):
+        sort = "relevance" if searching else "newest"
+    if sort == "relevance":
+        qs = qs.order_by("-search_rank", "-published_at", "-id")
+    elif sort == "value":
         qs = qs.order_by(F("value_usd").desc(nulls_last=True), "-id")
     else:
         qs = qs.order_by(*SORTS[sort])
-    page = Paginator(qs, settings.P2C_PAGE_SIZE).get_page(request.GET.get("page"))
+    try:
+        per_page = int(request.GET.get("per_page", settings.P2C_PAGE_SIZE))
+    except ValueError:
+        per_page = settings.P2C_PAGE_SIZE
+    if per_page not in PAGE_SIZES:
+        per_page = settings.P2C_PAGE_SIZE
+    page = Paginator(qs, per_page).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    counts = facets.marketplace_facets(qs)
+    labels = selectors.facet_labels()
+    chosen = {name: request.GET.getlist(name) for name in (*labels, "region")}
+    facet_lists = [
+        {
+            "name": name,
+            "label": pledge_filter.filters[name].label,
+            "options": [
+                {
+                    "key": key,
+                    "label": label,
+                    "count": counts.get(name, {}).get(key, 0),
+                    "checked": key in chosen[name],
+                }
+                for key, label in labels[name]
+                if counts.get(name, {}).get(key) or key in chosen[name]
+            ],
+        }
+        for name in CHECKBOX_FACETS
+    ]
+
+    def options(param, facet):
+        return [
+            {
+                "key": key,
+                "label": label,
+                "count": counts.get(facet, {}).get(key, 0),
+                "selected": key in chosen[param],
+            }
+            for key, label in labels[facet]
+            if counts.get(facet, {}).get(key) or key in chosen[param]
+        ]
+
+    selects = {
+        "country": options("country", "country"),
+        "region": options("region", "region") + options("region", "sub_region"),
+        "group": options("group", "group"),
+    }
+    template = (
+        "pledges/includes/_results.html" if request.headers.get("HX-Request") else "pledges/marketplace.html"
+    )
     return render(
         request,
-        "pledges/marketplace.html",
+        template,
         {
             "filter": pledge_filter,
             "page": page,
             "sort": sort,
-            "sort_labels": SORT_LABELS,
+            "sort_labels": {k: v for k, v in SORT_LABELS.items() if k != "relevance" or searching},
+            "per_page": per_page,
+            "page_sizes": PAGE_SIZES,
             "query_without_page": query.urlencode(),
+            "facet_lists": facet_lists,
+            "selects": selects,
+            "seeking_count": counts.get("seeking", {}).get("yes", 0),
+            "start_years": sorted(counts.get("start_year", {}).items(), reverse=True),
         },
     )
 
@@ -65,13 +135,6 @@ def pledge_detail(request, public_id):
             "focal_point",
         )
         .prefetch_related(
-            "focus_areas",
-            "pillars",
-            "pledge_types",
-            "regions",
-            "sdgs",
-            "beneficiary_groups",
-            "connectivity_targets",
             "deliverables",
             Prefetch(
                 "beneficiary_countries", queryset=Country.objects.select_related("region", "sub_region")
@@ -86,6 +149,7 @@ def pledge_detail(request, public_id):
         public_id=public_id,
     )
     partners = list(pledge.partners.all())
+    tags = selectors.pledge_tags(pledge)
     confirmed = [p for p in partners if p.status == PledgePartner.Status.CONFIRMED]
     user = request.user
     is_insider = user.is_staff or selectors.is_member_of_pledge(user, pledge)
@@ -99,7 +163,8 @@ def pledge_detail(request, public_id):
             "partner_count": len(partners),
             "show_focal_point": is_insider,
             "flags": selectors.pledge_group_flags(pledge),
-            "regions_derived": selectors.pledge_regions_derived(pledge),
+            "tags": tags,
+            "regions_derived": selectors.pledge_regions_derived(pledge, tags=tags),
             "can_edit": user.has_perm("pledges.edit_pledge", pledge),
             "can_revise": user.has_perm("pledges.revise_pledge", pledge),
             "can_report": user.has_perm("pledges.report_progress", pledge),
@@ -107,6 +172,10 @@ def pledge_detail(request, public_id):
             "pending_revision": pledge.revisions.filter(status=PledgeRevision.Status.PENDING).first()
             if is_insider
             else None,
+            "suggestions": partnering.potential_partners_cached(pledge)
+            if pledge.status in Pledge.PUBLIC_STATUSES
+            else [],
+            "canonical_url": request.build_absolute_uri(pledge.get_absolute_url()),
         },
     )
 

@@ -31,6 +31,11 @@ def load_reference_data(apps) -> None:
     _load_countries(apps, ref)
     _load_taxonomies(apps, ref)
     _load_currencies(apps)
+    try:
+        apps.get_model("reference", "PartnershipNeed")
+    except LookupError:  # an older migration state
+        return
+    load_marketplace_data(apps, ref)
 
 
 def _load_countries(apps, ref) -> None:
@@ -121,6 +126,28 @@ def _load_taxonomies(apps, ref) -> None:
     for number, name in ref["sdgs"]:
         SDG.objects.update_or_create(number=number, defaults={"name": name})
     load_pledge_tags(apps, ref)
+
+
+def load_marketplace_data(apps, ref) -> None:
+    """Partnership needs and country aliases (added by migration 0006)."""
+    PartnershipNeed = apps.get_model("reference", "PartnershipNeed")
+    PledgeType = apps.get_model("reference", "PledgeType")
+    Country = apps.get_model("reference", "Country")
+    for n, item in enumerate(ref.get("partnership_needs", []), start=1):
+        PartnershipNeed.objects.update_or_create(
+            slug=item["slug"],
+            defaults={
+                "name": item["name"],
+                "order": n,
+                "offered_by_pledge_type": PledgeType.objects.filter(slug=item["offered_by"]).first()
+                if item["offered_by"]
+                else None,
+            },
+        )
+    with open(DATA_DIR / "country_aliases.csv", encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            aliases = "\n".join(a.strip() for a in row["aliases"].split(";") if a.strip())
+            Country.objects.filter(iso2=row["iso2"]).update(aliases=aliases)
 
 
 def load_pledge_tags(apps, ref) -> None:

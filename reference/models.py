@@ -43,6 +43,11 @@ class Country(models.Model):
     m49_code = models.CharField(_("M49 code"), max_length=3, unique=True)
     name = models.CharField(_("name"), max_length=100, help_text=_("Display name."))
     m49_name = models.CharField(_("name in the M49 list"), max_length=100)
+    aliases = models.TextField(
+        _("other names"),
+        blank=True,
+        help_text=_("Other names people search with, one per line (former names, common short forms)."),
+    )
     region = models.ForeignKey(
         Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("region")
     )
@@ -300,6 +305,30 @@ class Campaign(models.Model):
         ordering = ["-year", "name"]
         verbose_name = _("campaign or event")
         verbose_name_plural = _("campaigns and events")
+
+    def __str__(self):
+        return self.name
+
+
+class PartnershipNeed(models.Model):
+    """What a pledge seeks partners for: funding, an implementing partner, technical expertise, ..."""
+
+    slug = models.SlugField(_("slug"), unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    # The pledge type that answers this need (e.g. "financial" for funding), for matchmaking; may be empty.
+    offered_by_pledge_type = models.ForeignKey(
+        PledgeType,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        verbose_name=_("answered by pledge type"),
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order"]
+        verbose_name = _("partnership need")
+        verbose_name_plural = _("partnership needs")
 
     def __str__(self):
         return self.name

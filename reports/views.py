@@ -1,32 +1,109 @@
-"""Public statistics pages: the home page with headline figures."""
+"""Public statistics pages: the home page with headline figures and the dashboard.
+
+Both read the same selectors as the annual report (``reports.selectors``), so the site and the PDF agree.
+"""
+
+from decimal import Decimal
 
 from django.core.cache import cache
 from django.db.models import Count, Max
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from pledges.models import Pledge
 from pledges.selectors import pledges_published
+from reference.models import CountryGroupMembership, FocusArea
 
-from .selectors import headline_figures, pledge_snapshot_rows
+from .selectors import breakdowns, headline_figures, pledge_snapshot_rows
 
-HEADLINE_CACHE_SECONDS = 300
+STATISTICS_CACHE_SECONDS = 300
+GAP_GROUPS = ("LDC", "LLDC", "SIDS")
+BAR_STEP = 28  # SVG units per bar of the dashboard charts
+
+
+def current_statistics() -> dict:
+    """Figures of everything published now: ``{"figures", "breakdowns", "rows_by_country", "gaps"}``.
+
+    Cached for up to five minutes (``STATISTICS_CACHE_SECONDS``) under a key that changes whenever a pledge is
+    created, published or edited, so a new pledge shows at once.
+    """
+    fingerprint = Pledge.objects.aggregate(n=Count("id"), last=Max("updated_at"))
+    key = f"p2c:statistics:{fingerprint['n']}:{fingerprint['last'] and fingerprint['last'].timestamp()}"
+    stats = cache.get(key)
+    if stats is None:
+        rows = pledge_snapshot_rows(cutoff=timezone.now())
+        stats = {
+            "figures": headline_figures(rows),
+            "breakdowns": breakdowns(rows),
+            "countries": _pledges_per_country(rows),
+            "gaps": _gaps(rows),
+        }
+        cache.set(key, stats, STATISTICS_CACHE_SECONDS)
+    return stats
 
 
 def current_headline_figures() -> dict:
-    """Headline figures of everything published now, from the same selectors as the annual report.
+    """The headline figures of ``current_statistics``."""
+    return current_statistics()["figures"]
 
-    Cached for up to five minutes (``HEADLINE_CACHE_SECONDS``) under a key that changes whenever a pledge is
-    published or edited, so a new pledge shows at once.
-    """
-    fingerprint = Pledge.objects.aggregate(n=Count("id"), last=Max("updated_at"))
-    key = f"p2c:headline-figures:{fingerprint['n']}:{fingerprint['last'] and fingerprint['last'].timestamp()}"
-    figures = cache.get(key)
-    if figures is None:
-        figures = headline_figures(pledge_snapshot_rows(cutoff=timezone.now()))
-        cache.set(key, figures, HEADLINE_CACHE_SECONDS)
-    return figures
+
+def _pledges_per_country(rows) -> list[dict]:
+    """[{"iso2", "name", "pledges", "groups": [codes]}] for every beneficiary country, most pledges first."""
+    found = {}
+    for row in rows:
+        for country in row["beneficiary_countries"]:
+            entry = found.setdefault(
+                country["iso2"],
+                {
+                    "iso2": country["iso2"],
+                    "name": country["name"],
+                    "pledges": 0,
+                    "groups": country.get("groups", []),
+                },
+            )
+            entry["pledges"] += 1
+    return sorted(found.values(), key=lambda e: (-e["pledges"], e["name"]))
+
+
+def _gaps(rows) -> dict:
+    """{group code: [{"iso2", "name", "missing": [focus area names]}]}: LDCs, LLDCs and SIDS (membership today)
+    with no published pledge naming them in one or more focus areas."""
+    covered = set()
+    for row in rows:
+        for country in row["beneficiary_countries"]:
+            for area in row["focus_areas"]:
+                covered.add((country["iso2"], area["slug"]))
+    areas = list(FocusArea.objects.all())
+    members = (
+        CountryGroupMembership.objects.on(timezone.localdate())
+        .filter(group__code__in=GAP_GROUPS)
+        .select_related("country", "group")
+        .order_by("country__name")
+    )
+    gaps = {code: [] for code in GAP_GROUPS}
+    for m in members:
+        missing = [a.name for a in areas if (m.country.iso2, a.slug) not in covered]
+        if missing:
+            gaps[m.group.code].append(
+                {
+                    "iso2": m.country.iso2,
+                    "name": m.country.name,
+                    "missing": missing,
+                    "all": len(missing) == len(areas),
+                }
+            )
+    return gaps
+
+
+def _bars(entries, *, width=320) -> list[dict]:
+    """Entries of a breakdown with the bar length (SVG units) for their pledge count."""
+    top = max((e["pledges"] for e in entries), default=0) or 1
+    return [
+        {**e, "bar": round(width * e["pledges"] / top), "value": Decimal(e["value_usd"]), "y": i * BAR_STEP}
+        for i, e in enumerate(entries)
+    ]
 
 
 @require_GET
@@ -38,5 +115,33 @@ def home(request):
         {
             "figures": current_headline_figures(),
             "featured": pledges_published().order_by("-published_at")[:6],
+        },
+    )
+
+
+@require_GET
+def dashboard(request):
+    """Public statistics: headline counters, breakdowns with SVG charts and their tables, pledges per country,
+    and the gaps: LDCs, LLDCs and SIDS with no published pledge in a focus area."""
+    stats = current_statistics()
+    b = stats["breakdowns"]
+    charts = [
+        ("focus-areas", _("Pledges by focus area"), _bars(b["focus_areas"])),
+        ("pledge-types", _("Pledges by pledge type"), _bars(b["pledge_types"])),
+        (
+            "stakeholder-types",
+            _("Pledges by stakeholder type of the pledging entity"),
+            _bars(b["stakeholder_types"]),
+        ),
+        ("regions", _("Pledges by region of implementation"), _bars(b["implementation_regions"])),
+    ]
+    return render(
+        request,
+        "reports/dashboard.html",
+        {
+            "figures": stats["figures"],
+            "charts": [(slug, title, entries, len(entries) * BAR_STEP) for slug, title, entries in charts],
+            "countries": stats["countries"],
+            "gaps": stats["gaps"],
         },
     )

@@ -33,8 +33,12 @@ def test_the_same_pledge_form_sent_twice_registers_one_pledge(client, owner, org
 
 @pytest.mark.parametrize(
     ("typed", "stored"),
-    [("25,000,000", "25000000.00"), ("25 000 000", "25000000.00"), ("10000000000000", "10000000000000.00"),
-     ("1500000.5", "1500000.50")],
+    [
+        ("25,000,000", "25000000.00"),
+        ("25 000 000", "25000000.00"),
+        ("10000000000000", "10000000000000.00"),
+        ("1500000.5", "1500000.50"),
+    ],
 )
 def test_amounts_as_people_type_them(client, owner, organisation, typed, stored):
     client.force_login(owner)
@@ -45,7 +49,9 @@ def test_amounts_as_people_type_them(client, owner, organisation, typed, stored)
 def test_an_amount_above_ten_trillion_is_refused_with_one_message(client, owner, organisation):
     client.force_login(owner)
     response = _create(client, organisation, value_amount="10000000000000.01")
-    assert response.context["form"].errors["value_amount"] == ["The amount can be at most 10,000,000,000,000."]
+    assert response.context["form"].errors["value_amount"] == [
+        "The amount can be at most 10,000,000,000,000."
+    ]
 
 
 @pytest.mark.parametrize("title", ["\u200b\u200b", " \u200d\ufeff ", "\u00a0"])

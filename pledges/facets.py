@@ -1,0 +1,65 @@
+"""Facet counts of the marketplace: how many of the pledges found have each focus area, pillar, type, ...
+
+All facets come from one SQL query (a UNION ALL of grouped counts), whatever the number of facets, pledges or
+reference rows, so the marketplace's query count stays constant.
+"""
+
+from collections import defaultdict
+
+from django.db.models import CharField, Count, F, IntegerField, Value
+from django.db.models.functions import Cast, ExtractYear
+from django.utils import timezone
+
+from reference.models import CountryGroupMembership
+
+from .models import Pledge
+
+# facet name -> (through model attribute on Pledge, key path from the through row)
+MANY_FACETS = {
+    "focus_area": ("focus_areas", "focusarea__slug"),
+    "pillar": ("pillars", "pillar__slug"),
+    "pledge_type": ("pledge_types", "pledgetype__slug"),
+    "sdg": ("sdgs", "sdg__number"),
+    "beneficiary_group": ("beneficiary_groups", "beneficiarygroup__slug"),
+    "need": ("partnership_needs", "partnershipneed__slug"),
+    "country": ("beneficiary_countries", "country__iso2"),
+    "region": ("beneficiary_countries", "country__region__m49_code"),
+    "sub_region": ("beneficiary_countries", "country__sub_region__m49_code"),
+}
+
+
+def _grouped(qs, facet: str, key_expression, count_field: str):
+    return (
+        qs.annotate(facet=Value(facet, output_field=CharField()), key=Cast(key_expression, CharField()))
+        .values("facet", "key")
+        .annotate(n=Count(count_field, distinct=True, output_field=IntegerField()))
+        .values_list("facet", "key", "n")
+        .order_by()
+    )
+
+
+def marketplace_facets(queryset) -> dict[str, dict[str, int]]:
+    """{facet: {key: number of pledges}} over the pledges of ``queryset``.
+
+    Keys: focus area / pillar / pledge type / beneficiary group / need slugs, SDG numbers (as text), ISO 3166
+    alpha-2 codes (``country``), M49 codes (``region``, ``sub_region``), "LDC"/"LLDC"/"SIDS" (``group``, by the
+    dated membership today), stakeholder type slugs, start years (as text), "yes"/"no" (``seeking``).
+    """
+    ids = queryset.order_by().values("id")
+    parts = []
+    for facet, (relation, key) in MANY_FACETS.items():
+        through = getattr(Pledge, relation).through.objects.filter(pledge_id__in=ids)
+        parts.append(_grouped(through, facet, F(key), "pledge_id"))
+    pledges = Pledge.objects.filter(id__in=ids)
+    parts.append(_grouped(pledges, "stakeholder_type", F("lead_organisation__stakeholder_type__slug"), "id"))
+    parts.append(_grouped(pledges, "start_year", ExtractYear("start_date"), "id"))
+    parts.append(_grouped(pledges, "seeking", F("seeking_partners"), "id"))
+    memberships = CountryGroupMembership.objects.on(timezone.localdate()).filter(country__pledges__in=ids)
+    parts.append(_grouped(memberships, "group", F("group__code"), "country__pledges"))
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    for facet, key, n in parts[0].union(*parts[1:], all=True):
+        if key is not None:
+            counts[facet][str(key)] = n
+    seeking = counts.get("seeking", {})
+    counts["seeking"] = {"yes": seeking.get("True", 0) + seeking.get("1", 0) + seeking.get("true", 0)}
+    return dict(counts)
