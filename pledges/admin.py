@@ -15,7 +15,15 @@ from p2c.exceptions import ApplicationError
 
 from . import services
 from .forms import ReasonForm
-from .models import Deliverable, Pledge, PledgePartner, PledgeRevision, PledgeTransition
+from .models import (
+    Deliverable,
+    PartnershipRequest,
+    Pledge,
+    PledgePartner,
+    PledgeRevision,
+    PledgeTransition,
+    ProblemReport,
+)
 
 
 class PledgePartnerInline(admin.TabularInline):
@@ -143,6 +151,25 @@ class CountryListFilter(admin.SimpleListFilter):
         return queryset
 
 
+class UnmatchedNeedsFilter(admin.SimpleListFilter):
+    """Published pledges seeking partners for which matchmaking finds no complementary pledge."""
+
+    title = gettext_lazy("seeking partners")
+    parameter_name = "seeking"
+
+    def lookups(self, request, model_admin):
+        return [("all", _("Seeking partners")), ("unmatched", _("Seeking, no match found"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "all":
+            return queryset.filter(seeking_partners=True)
+        if self.value() == "unmatched":
+            from .partnering import unmatched_needs
+
+            return queryset.filter(pk__in=[p.pk for p in unmatched_needs()])
+        return queryset
+
+
 class DeliverableInline(admin.TabularInline):
     model = Deliverable
     extra = 0
@@ -166,6 +193,7 @@ class PledgeAdmin(SimpleHistoryAdmin):
         "pledge_types",
         "lead_organisation__stakeholder_type",
         CountryListFilter,
+        UnmatchedNeedsFilter,
     )
     search_fields = ("public_id", "title", "lead_organisation__name")
     list_select_related = ("lead_organisation",)
@@ -364,4 +392,59 @@ class PledgeTransitionAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class AbuseListFilter(admin.SimpleListFilter):
+    title = gettext_lazy("reported as abuse")
+    parameter_name = "abuse"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(abuse_reported_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(abuse_reported_at__isnull=True)
+        return queryset
+
+
+@admin.register(PartnershipRequest)
+class PartnershipRequestAdmin(admin.ModelAdmin):
+    """Partnership messages between organisations; staff act on those reported as abuse."""
+
+    list_display = ("created_at", "from_organisation", "pledge", "status", "abuse_reported_at")
+    list_filter = (AbuseListFilter, "status")
+    search_fields = ("pledge__public_id", "from_organisation__name", "message")
+    list_select_related = ("pledge", "from_organisation")
+    readonly_fields = (
+        "pledge",
+        "from_organisation",
+        "sender",
+        "message",
+        "status",
+        "reply",
+        "replied_by",
+        "replied_at",
+        "abuse_reported_at",
+        "created_at",
+    )
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ProblemReport)
+class ProblemReportAdmin(admin.ModelAdmin):
+    """The queue of "report a problem with this pledge" messages, with status and assignee."""
+
+    list_display = ("created_at", "pledge", "status", "assignee", "email")
+    list_filter = ("status", "assignee")
+    list_editable = ("status", "assignee")
+    search_fields = ("pledge__public_id", "pledge__title", "message", "email")
+    list_select_related = ("pledge", "assignee")
+    readonly_fields = ("pledge", "reporter", "email", "message", "created_at")
+
+    def has_add_permission(self, request):
         return False
