@@ -49,9 +49,15 @@ def search_fields_for(pledge) -> dict[str, str]:
         for p in pledge.partners.select_related("organisation").filter(status=PledgePartner.Status.CONFIRMED)
         if p.organisation_id
     ]
+    from django.conf import settings
+
+    from reference.names import territory_name
+
     places = []
     for country in pledge.beneficiary_countries.select_related("region", "sub_region"):
         places += [country.name, country.m49_name, country.aliases, country.iso2, country.iso3]
+        # ... and its name in each of the site's languages (CLDR), so "Turquie" or "土耳其" find it too.
+        places += [territory_name(country.iso2, "", code) for code, _label in settings.LANGUAGES]
         places += [r.name for r in (country.region, country.sub_region) if r]
     places += [r.name for r in pledge.regions.all()]
     return {

@@ -111,11 +111,15 @@ def pledge_regions_derived(pledge, *, tags=None) -> list[dict]:
     """The M49 regions and sub-regions of the pledge's beneficiary countries, plus its whole regions
     (``[{"key": M49 code, "name"}]`` by name). Uses the prefetched countries (with ``region`` and ``sub_region``)
     and, when given, the whole regions of ``pledge_tags``: no query of its own then."""
-    regions = {t["key"]: t["name"] for t in (tags or pledge_tags(pledge))["regions"]}
+    from reference.names import territory_name
+
+    regions = {
+        t["key"]: territory_name(t["key"], t["name"]) for t in (tags or pledge_tags(pledge))["regions"]
+    }
     for country in pledge.beneficiary_countries.all():
         for region in (country.region, country.sub_region):
             if region is not None:
-                regions[region.m49_code] = region.name
+                regions[region.m49_code] = region.display_name
     return [{"key": k, "name": v} for k, v in sorted(regions.items(), key=lambda kv: kv[1])]
 
 
@@ -153,13 +157,14 @@ def likely_duplicates(pledge, *, threshold: float = 0.8) -> list:
     return found
 
 
-FACET_LABELS_CACHE_KEY = "p2c:facet-labels:v1"
+FACET_LABELS_CACHE_KEY = "p2c:facet-labels:v2:{language}"
 
 
 def facet_labels() -> dict[str, list[tuple[str, str]]]:
     """{facet: [(key, label), ...]} for the marketplace filters, from the reference data, cached for 10 minutes
     (reference data changes rarely; a stale label for 10 minutes is harmless)."""
     from django.core.cache import cache
+    from django.utils.translation import get_language
 
     from reference.models import (
         SDG,
@@ -174,7 +179,8 @@ def facet_labels() -> dict[str, list[tuple[str, str]]]:
         StakeholderType,
     )
 
-    labels = cache.get(FACET_LABELS_CACHE_KEY)
+    key = FACET_LABELS_CACHE_KEY.format(language=get_language())
+    labels = cache.get(key)
     if labels is None:
         labels = {
             "focus_area": [(o.slug, o.name) for o in FocusArea.objects.all()],
@@ -197,7 +203,7 @@ def facet_labels() -> dict[str, list[tuple[str, str]]]:
             "need": [(o.slug, o.name) for o in PartnershipNeed.objects.all()],
         }
         labels = {k: [(str(key), str(label)) for key, label in v] for k, v in labels.items()}
-        cache.set(FACET_LABELS_CACHE_KEY, labels, 600)
+        cache.set(key, labels, 600)
     return labels
 
 
@@ -225,16 +231,22 @@ def pledge_tags(pledge) -> dict[str, list[dict]]:
     """{relation: [{"key", "name"}, ...]} of ``pledge``'s focus areas, pillars, pledge types, SDGs, beneficiary
     groups, 2030 targets, partnership needs and whole regions, in display order — in one query (a UNION ALL)."""
     from django.db.models import CharField, F, IntegerField, Value
-    from django.db.models.functions import Cast
+    from django.db.models.functions import Cast, Coalesce, NullIf
+    from django.utils.translation import get_language
 
+    language = (get_language() or "en").replace("-", "_")
     parts = []
     for relation, (model, key, order) in TAG_RELATIONS.items():
         through = getattr(Pledge, relation).through.objects.filter(pledge_id=pledge.pk)
+        name_column = "name" if relation == "regions" else f"name_{language}"
         parts.append(
             through.annotate(
                 kind=Value(relation, output_field=CharField()),
                 tag_key=Cast(F(f"{model}__{key}"), CharField()),
-                tag_name=Cast(F(f"{model}__name"), CharField()),
+                tag_name=Cast(
+                    Coalesce(NullIf(F(f"{model}__{name_column}"), Value("")), F(f"{model}__name")),
+                    CharField(),
+                ),
                 tag_order=Cast(F(f"{model}__{order}"), IntegerField()),
             )
             .values_list("kind", "tag_key", "tag_name", "tag_order")

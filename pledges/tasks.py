@@ -59,7 +59,9 @@ def send_pledge_transition_email(self, transition_id: int) -> int:
         subject = render_to_string("pledges/email/transition_subject.txt", context).strip()
         body = render_to_string("pledges/email/transition_body.txt", context)
     messages = [(subject, body, settings.DEFAULT_FROM_EMAIL, [email]) for email in recipients]
-    return send_mass_mail(messages, fail_silently=False)
+    from secretariat.preferences import send_notifications  # preferences and unsubscribe link
+
+    return send_notifications(messages, kind="decisions")
 
 
 @shared_task(
@@ -162,7 +164,9 @@ def send_partnership_email(self, request_id: int, event: str) -> int:
                 )
         subject = render_to_string("pledges/email/partnership_subject.txt", context).strip()
     messages += [(subject, body, settings.DEFAULT_FROM_EMAIL, [email]) for email in recipients]
-    return send_mass_mail(messages) if messages else 0
+    from secretariat.preferences import send_notifications  # preferences and unsubscribe link
+
+    return send_notifications(messages, kind="partnership")
 
 
 @shared_task(

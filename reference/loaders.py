@@ -36,6 +36,7 @@ def load_reference_data(apps) -> None:
     except LookupError:  # an older migration state
         return
     load_marketplace_data(apps, ref)
+    load_translations(apps)
 
 
 def _load_countries(apps, ref) -> None:
@@ -189,3 +190,43 @@ def _load_currencies(apps) -> None:
                 date=dt.date.fromisoformat(row["date"]),
                 defaults={"usd_per_unit": Decimal(row["usd_per_unit"]), "source": row["source"]},
             )
+
+
+TRANSLATED_MODELS = {
+    "FocusArea": ("slug", ("name", "tagline")),
+    "Pillar": ("slug", ("name",)),
+    "PledgeType": ("slug", ("name",)),
+    "StakeholderType": ("slug", ("name",)),
+    "SDG": ("number", ("name",)),
+    "BeneficiaryGroup": ("slug", ("name",)),
+    "ConnectivityTarget": ("slug", ("name",)),
+    "Campaign": ("slug", ("name",)),
+    "PartnershipNeed": ("slug", ("name",)),
+    "CountryGroup": ("code", ("name",)),
+}
+
+
+def load_translations(apps) -> None:
+    """Fill the per-language names (``name_ar``, ``name_fr``, ...) from ``data/translations.json``:
+    ``{model: {key: {field: {language: text}}}}``; English copies the base column. Idempotent."""
+    path = DATA_DIR / "translations.json"
+    data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    for model_name, (key, fields) in TRANSLATED_MODELS.items():
+        model = apps.get_model("reference", model_name)
+        if "name_en" not in {f.name for f in model._meta.fields}:
+            continue  # an older migration state, before the per-language columns
+        given = data.get(model_name, {})
+        for obj in model.objects.all():
+            changed = []
+            for field in fields:
+                base = obj.__dict__.get(field)
+                if base and not obj.__dict__.get(f"{field}_en"):
+                    setattr(obj, f"{field}_en", base)
+                    changed.append(f"{field}_en")
+                for language, text in given.get(str(getattr(obj, key)), {}).get(field, {}).items():
+                    column = f"{field}_{language.replace('-', '_')}"
+                    if hasattr(obj, column) and text:
+                        setattr(obj, column, text)
+                        changed.append(column)
+            if changed:
+                obj.save(update_fields=changed)

@@ -32,7 +32,14 @@ class Region(models.Model):
         verbose_name_plural = _("regions")
 
     def __str__(self):
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The region's name in the interface language (CLDR via babel, by M49 code)."""
+        from .names import territory_name
+
+        return territory_name(self.m49_code, self.name)
 
 
 class Country(models.Model):
@@ -74,7 +81,14 @@ class Country(models.Model):
         verbose_name_plural = _("countries")
 
     def __str__(self):
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The country's name in the interface language (CLDR via babel; the M49 display name in English)."""
+        from .names import territory_name
+
+        return territory_name(self.iso2, self.name)
 
     def group_codes_on(self, date: dt.date) -> set[str]:
         """Codes ("LDC", "LLDC", "SIDS") of the groups this country belongs to on ``date``."""

@@ -148,7 +148,7 @@ def truncate_summary(text: str, *, limit: int | None = None) -> str:
     return cut.rstrip().rstrip(",;:-–—").rstrip() + ELLIPSIS
 
 
-class _Reference:
+class Reference:
     """Reference data by the keys the demo CSVs use, looked up once."""
 
     def __init__(self):
@@ -184,7 +184,7 @@ class _Reference:
         return [self.countries[c] for c in codes]
 
 
-def _year(row: CsvRow, column: str) -> int | None:
+def parse_year(row: CsvRow, column: str) -> int | None:
     value = row[column]
     if not value:
         return None
@@ -193,7 +193,7 @@ def _year(row: CsvRow, column: str) -> int | None:
     return int(value)
 
 
-def _value(row: CsvRow, ref: _Reference) -> tuple[Decimal | None, str | None]:
+def parse_value(row: CsvRow, ref: Reference) -> tuple[Decimal | None, str | None]:
     """The pledged amount (exact ``Decimal``) and its ISO 4217 currency code, or (None, None)."""
     amount, currency = row["value_amount"], row["value_currency"].upper()
     if not amount and not currency:
@@ -221,7 +221,7 @@ def _value(row: CsvRow, ref: _Reference) -> tuple[Decimal | None, str | None]:
 class _Organisations:
     """Organisations by exact name: reused when one exists, else created (verified) once."""
 
-    def __init__(self, ref: _Reference, result: DemoLoadResult):
+    def __init__(self, ref: Reference, result: DemoLoadResult):
         self.ref, self.result, self.seen = ref, result, {}
 
     def get_or_create(self, *, row: CsvRow, name: str, type_column: str, country_column: str) -> Organisation:
@@ -254,7 +254,7 @@ class _Organisations:
         return organisation
 
 
-def _published_at(start_year: int | None, *, now: dt.datetime) -> dt.datetime:
+def published_at_for(start_year: int | None, *, now: dt.datetime) -> dt.datetime:
     """1 January of ``start_year``, 00:00 in ``settings.P2C_TIME_ZONE``; without one, ``now`` in that zone."""
     zone = zoneinfo.ZoneInfo(settings.P2C_TIME_ZONE)
     if start_year is None:
@@ -289,7 +289,7 @@ def load_demo_data(
     """
     now = now or timezone.now()
     result = DemoLoadResult()
-    ref = _Reference()
+    ref = Reference()
     organisations = _Organisations(ref, result)
     partner_rows = {}
     for row in read_csv_rows(partners_csv, columns=PARTNER_COLUMNS):
@@ -325,8 +325,8 @@ def load_demo_data(
             result.pledges_existing += 1
             continue
 
-        start_year, end_year = _year(row, "start_year"), _year(row, "end_year")
-        value_amount, value_currency = _value(row, ref)
+        start_year, end_year = parse_year(row, "start_year"), parse_year(row, "end_year")
+        value_amount, value_currency = parse_value(row, ref)
         summary = row["summary"]
         description = f"{summary}\n\nSource: {row['source_url']}" if row["source_url"] else summary
         relations = PledgeRelations(
@@ -353,7 +353,7 @@ def load_demo_data(
         pledge_load_published(
             organisation=lead,
             title=title,
-            published_at=_published_at(start_year, now=now),
+            published_at=published_at_for(start_year, now=now),
             relations=relations,
             confirmed_partners=True,
             **fields,

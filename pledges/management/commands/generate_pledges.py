@@ -4,7 +4,7 @@ Made-up organisations (about one per eight pledges, every stakeholder type, veri
 over 2021 to today: 1 or 2 focus areas with some of their pillars, 1 or 2 pledge types, 1 to 4 beneficiary
 countries (LDCs, LLDCs and SIDS more often, as in the real pledges) or global, an estimated value in a currency
 that has an exchange rate (two in three pledges), SDGs, beneficiary groups, deliverables; one in five is joint
-(1 to 3 confirmed partners) and about one in three has progress reports. Every list of countries, focus areas,
+(1 to 3 confirmed partners) and about one in three has published progress reports. Every list of countries, focus areas,
 types, currencies and rates is read from the reference tables, never written here.
 
 Rows go in with ``bulk_create`` in batches (100,000 pledges in a few minutes on PostgreSQL): no history
@@ -294,11 +294,16 @@ class Command(BaseCommand):
                     )
                 )
             if rng.random() < 0.35:
+                reported = pledge.published_at
                 for _ in range(rng.randint(1, 2)):
                     percent = rng.randint(5, 100)
+                    reported = min(now, reported + dt.timedelta(days=rng.randint(30, 365)))
                     progress.append(
                         ProgressReport(
                             pledge=pledge,
+                            status=ProgressReport.Status.PUBLISHED,
+                            submitted_at=reported,
+                            published_at=reported,
                             implementation_status=rng.choice(STATUSES),
                             percent_complete=percent,
                             narrative=rng.choice(NARRATIVES).format(p=percent),
