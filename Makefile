@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint demo clean
+.PHONY: install run test lint demo clean messages compile-messages
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +13,16 @@ $(BIN)/.installed: pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet -c requirements.lock ".[dev]"
 	touch $@
 
-install: $(BIN)/.installed
+install: $(BIN)/.installed compile-messages
+
+# The translation catalogues (locale/*/LC_MESSAGES/django.po) compiled with babel (no system gettext needed).
+compile-messages: $(BIN)/.installed
+	@if [ -d locale ]; then $(BIN)/pybabel compile -d locale -D django --statistics; fi
+
+# Extract the interface's strings into the catalogues (needs GNU gettext: apt-get install gettext).
+messages: install
+	$(BIN)/python manage.py makemessages -l ar -l zh_Hans -l fr -l ru -l es --no-location --no-obsolete \
+		--ignore='.venv/*' --ignore='tests/*' --ignore='benchmarks/*' --ignore='test-artifacts/*' --ignore='staticfiles/*'
 
 # Install, migrate, load the demo data, print a staff login, serve on http://127.0.0.1:8000
 # (SQLite, local-memory cache, tasks in-process).

@@ -350,7 +350,7 @@ class DeliverableForm(forms.Form):
         required=False,
         min_value=1,
         max_value=100,
-        help_text=_("Optional: its share in the pledge's % complete."),
+        help_text=_("Optional: its share in the pledge's percentage complete."),
     )
 
     def __init__(self, *args, **kwargs):

@@ -214,7 +214,7 @@ def pledge_missing_for_submit(*, pledge: Pledge) -> list[str]:
     if not pledge.deliverables.filter(due_date__isnull=False).exists():
         missing.append(_("at least one deliverable with a date"))
     if not pledge.is_global and not pledge.beneficiary_countries.exists() and not pledge.regions.exists():
-        missing.append(_("beneficiary countries or regions, or \u201cglobal\u201d"))
+        missing.append(_("beneficiary countries or regions, or “global”"))
     if pledge.start_date is None:
         missing.append(_("a start date"))
     if pledge.end_date is None:
@@ -227,7 +227,7 @@ def _transition(*, pledge: Pledge, action: str, by, reason: str = "") -> PledgeT
     locked = Pledge.objects.select_for_update().get(pk=pledge.pk)
     if locked.status not in allowed_from:
         raise TransitionNotAllowed(
-            _("A pledge that is \u201c%(current)s\u201d cannot become \u201c%(target)s\u201d.")
+            _("A pledge that is “%(current)s” cannot become “%(target)s”.")
             % {"current": locked.get_status_display(), "target": S(to).label}
         )
     record = PledgeTransition.objects.create(

@@ -37,3 +37,25 @@ def test_the_language_switcher_remembers_the_choice(client):
     assert response.status_code == 302
     assert client.cookies["django_language"].value == "ru"
     assert '<html lang="ru"' in client.get("/pledges/").content.decode()
+
+
+def test_reference_names_and_country_names_follow_the_language(client):
+    from tests.factories import published_pledge
+
+    pledge = published_pledge(title="Connect schools", countries=("TR",), focus_areas=("access",))
+    path = f"/pledges/{pledge.public_id}/"
+    html = client.get(f"/ar{path}").content.decode()
+    assert "الوصول" in html  # the focus area Access, from the Secretariat's per-language names
+    assert "تركيا" in html  # Türkiye, from CLDR
+    html = client.get(f"/zh-hans{path}").content.decode()
+    assert "接入" in html and "土耳其" in html
+    assert "Connect schools" in client.get(f"/fr{path}").content.decode()  # typed text stays
+
+
+def test_searching_a_country_in_another_language_finds_it(client):
+    from tests.factories import published_pledge
+
+    pledge = published_pledge(title="Schools", countries=("CI",))
+    for query in ("Côte d’Ivoire", "ساحل العاج", "科特迪瓦", "Кот-д’Ивуар"):
+        response = client.get("/pledges/", {"q": query})
+        assert [p.public_id for p in response.context["page"].object_list] == [pledge.public_id], query
