@@ -42,7 +42,7 @@ def test_submitting_needs_a_dated_deliverable(client, owner, organisation):
         ("deliverables-0-target_value", "NaN", "Enter the target as a number."),
         ("deliverables-0-target_value", "1.234", "Use at most 2 decimals."),
         ("deliverables-0-title", "", "Say what will be delivered."),
-        ("deliverables-TOTAL_FORMS", "5000", "Please submit at most 50 forms."),
+        ("deliverables-TOTAL_FORMS", "60", "Please submit at most 50 forms."),
     ],
 )
 def test_bad_deliverables_are_refused_by_the_field(client, owner, organisation, field, value, message):
