@@ -7,4 +7,9 @@ class OrganisationsConfig(AppConfig):
     verbose_name = _("Organisations")
 
     def ready(self):
-        from . import permissions  # noqa: F401 - registers this app's rules
+        from django.contrib.auth.signals import user_logged_in
+
+        from . import permissions, personal_data  # noqa: F401 - register this app's rules and data parts
+        from .views import accept_invitation_after_login
+
+        user_logged_in.connect(accept_invitation_after_login, dispatch_uid="organisations_accept_invitation")
