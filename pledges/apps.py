@@ -7,4 +7,7 @@ class PledgesConfig(AppConfig):
     verbose_name = _("Pledges")
 
     def ready(self):
-        from . import permissions  # noqa: F401 - registers this app's rules
+        from . import (
+            permissions,  # noqa: F401 - registers this app's rules
+            personal_data,  # noqa: F401 - registers this app's part of the data export
+        )

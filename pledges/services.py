@@ -280,12 +280,11 @@ def pledge_publish(*, pledge: Pledge, by, note: str = "") -> PledgeTransition:
     Raises:
         TransitionNotAllowed: it is not submitted, or its organisation is not verified by the Secretariat.
     """
-    organisation = Organisation.objects.get(pk=pledge.lead_organisation_id)
-    if organisation.verification != Organisation.Verification.VERIFIED:
-        raise TransitionNotAllowed(
-            _("%(organisation)s is not verified yet: verify the organisation before publishing its pledges.")
-            % {"organisation": organisation.name}
-        )
+    from organisations.selectors import organisation_can_publish
+
+    allowed, reason = organisation_can_publish(Organisation.objects.get(pk=pledge.lead_organisation_id))
+    if not allowed:
+        raise TransitionNotAllowed(reason)
     return _transition(pledge=pledge, action="publish", by=by, reason=(note or "").strip())
 
 
