@@ -27,6 +27,7 @@ from organisations.models import JoinRequest, Membership
 from pledges.models import PledgePartner
 
 from .factories import OrganisationFactory, PledgeFactory, UserFactory, member, published_pledge
+from .pledges import matrix as pledges_matrix
 from .progress import matrix as progress_matrix
 from .secretariat import matrix as secretariat_matrix
 
@@ -151,6 +152,90 @@ MATRIX = {
         "POST": _all(404, anonymous=LOGIN, partner=REDIRECT),
         "data": {"answer": "decline"},
     },
+    # The lead's published pledge: its organisation's owners and editors withdraw it or mark it completed.
+    "pledges:withdraw": {
+        "kwargs": lambda w: {"public_id": w.published.public_id},
+        "GET": _members_only(404, editor=200, owner=200),
+        "POST": _members_only(404, editor=REDIRECT, owner=REDIRECT),
+        "data": {"reason": "Funding fell through."},
+    },
+    "pledges:complete": {
+        "kwargs": lambda w: {"public_id": w.published.public_id},
+        "GET": _members_only(404, editor=200, owner=200),
+        "POST": _members_only(404, editor=REDIRECT, owner=REDIRECT),
+        "data": {"reason": "All delivered."},
+    },
+    # Express interest: any member of another organisation writes; people without one are told to register.
+    "pledges:interest": {
+        "kwargs": lambda w: {"public_id": w.published.public_id},
+        "GET": _all(REDIRECT, anonymous=LOGIN, partner=200),
+        "POST": _all(REDIRECT, anonymous=LOGIN),
+        "data": lambda w: {"organisation": w.partner_org.slug, "message": "Shall we partner?"},
+    },
+    "pledges:report_problem": {
+        "kwargs": lambda w: {"public_id": w.published.public_id},
+        "GET": _all(200),
+        "POST": _all(REDIRECT),
+        "data": {"message": "The amount looks wrong."},
+    },
+    # The lead's inbox: its owners and editors answer or report a message; nobody else sees it.
+    "pledges:inbox_reply": {
+        "kwargs": lambda w: {"pk": pledges_matrix.partnership_request(w).pk},
+        "GET": POST_ONLY,
+        "POST": _all(404, anonymous=LOGIN, editor=REDIRECT, owner=REDIRECT),
+        "data": {"reply": "Yes", "accept": "yes"},
+    },
+    "pledges:inbox_abuse": {
+        "kwargs": lambda w: {"pk": pledges_matrix.partnership_request(w).pk},
+        "GET": POST_ONLY,
+        "POST": _all(404, anonymous=LOGIN, editor=REDIRECT, owner=REDIRECT),
+    },
+    # An email invitation to the lead's draft: people who may answer for an organisation choose one; the
+    # others are sent to register theirs first. Claiming for an organisation one is not editor of is a 404.
+    "pledges:partner_claim": {
+        "kwargs": lambda w: {"token": pledges_matrix.claim_token(w)},
+        "GET": _all(REDIRECT, anonymous=LOGIN, editor=200, owner=200, partner=200),
+        "POST": _all(REDIRECT, anonymous=LOGIN, editor=404, owner=404),
+        "data": lambda w: {"organisation": w.partner_org.slug},
+    },
+    # Public pages by place and theme.
+    "pledges:country": {"kwargs": lambda w: {"iso2": "MW"}, "GET": _all(200)},
+    "pledges:country_feed": {"kwargs": lambda w: {"iso2": "MW"}, "GET": _all(200)},
+    "pledges:focus_area": {"kwargs": lambda w: {"slug": "access"}, "GET": _all(200)},
+    "pledges:focus_area_feed": {"kwargs": lambda w: {"slug": "access"}, "GET": _all(200)},
+    "pledges:pillar": {"kwargs": lambda w: {"slug": "access", "pillar": "infrastructure"}, "GET": _all(200)},
+    # --- annual reports: the public archive serves released revisions only (none exists in this world) ---
+    "annual_report": {"kwargs": lambda w: {"year": 2025, "language": "en"}, "GET": _all(404)},
+    "annual_report_revision": {
+        "kwargs": lambda w: {"year": 2025, "language": "en", "revision": 1},
+        "GET": _all(404),
+    },
+    # --- open data: public records only (a draft is 404 for everyone, staff included) ---
+    "opendata-api:pledge-detail": {
+        "kwargs": lambda w: {"public_id": w.published.public_id},
+        "GET": _all(200),
+    },
+    "opendata-api:organisation-detail": {"kwargs": lambda w: {"slug": w.lead.slug}, "GET": _all(200)},
+    "opendata-api:progress-report-detail": {
+        "kwargs": lambda w: {"pk": pledges_matrix.progress_report_pk(w)},
+        "GET": _all(200),
+    },
+    "opendata-api:beneficiary-group-detail": {"kwargs": lambda w: {"slug": "youth"}, "GET": _all(200)},
+    "opendata-api:campaign-detail": {"kwargs": lambda w: {"slug": "ldc5"}, "GET": _all(200)},
+    "opendata-api:connectivity-target-detail": {
+        "kwargs": lambda w: {"slug": "gender-parity"},
+        "GET": _all(200),
+    },
+    "opendata-api:country-detail": {"kwargs": lambda w: {"iso2": "MW"}, "GET": _all(200)},
+    "opendata-api:country-group-detail": {"kwargs": lambda w: {"code": "LDC"}, "GET": _all(200)},
+    "opendata-api:currency-detail": {"kwargs": lambda w: {"code": "EUR"}, "GET": _all(200)},
+    "opendata-api:focus-area-detail": {"kwargs": lambda w: {"slug": "access"}, "GET": _all(200)},
+    "opendata-api:pillar-detail": {"kwargs": lambda w: {"slug": "skills"}, "GET": _all(200)},
+    "opendata-api:pledge-type-detail": {"kwargs": lambda w: {"slug": "policy"}, "GET": _all(200)},
+    "opendata-api:region-detail": {"kwargs": lambda w: {"m49_code": "202"}, "GET": _all(200)},
+    "opendata-api:sdg-detail": {"kwargs": lambda w: {"number": 9}, "GET": _all(200)},
+    "opendata-api:stakeholder-type-detail": {"kwargs": lambda w: {"slug": "government"}, "GET": _all(200)},
+    "opendata-download": {"kwargs": lambda w: {"dataset": "pledges", "fmt": "csv"}, "GET": _all(200)},
     # --- progress (on a published pledge of the lead) ---
     "progress:create": {
         "kwargs": lambda w: {"public_id": w.published.public_id},
