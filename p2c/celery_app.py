@@ -10,6 +10,7 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "p2c.settings.local")
 
-app = Celery("p2c")
+# OutboxTask: a task sent through the transactional outbox (p2c/outbox.py) runs once per outbox row.
+app = Celery("p2c", task_cls="p2c.outbox:OutboxTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

@@ -2,40 +2,67 @@
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connections
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_http_methods
 
 
-@require_GET
+def _database_ok(alias: str) -> bool:
+    try:
+        with connections[alias].cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return True
+    except Exception:  # any failure means unhealthy
+        try:
+            connections[alias].close()  # do not keep a broken connection for the next request
+        except Exception:  # noqa: S110 - closing a dead connection may fail too; nothing to add
+            pass
+        return False
+
+
+def _cache_ok() -> bool:
+    try:
+        if hasattr(cache, "primary_ok") and not cache.primary_ok():  # Redis, not its local-memory fallback
+            return False
+        cache.set("healthz", "1", 5)
+        return cache.get("healthz") == "1"
+    except Exception:
+        return False
+
+
+def _broker_ok(url: str) -> bool:
+    try:
+        import redis
+
+        client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+    except Exception:
+        return False
+
+
+@require_http_methods(["GET", "HEAD"])
 @never_cache
 def healthz(request):
-    """Health of the database, cache and broker as JSON; 200 when all answer, 503 when one fails.
+    """Health of the database(s), cache and broker as JSON; 200 when all answer, 503 when one fails.
 
-    A broker that is not configured (no ``REDIS_URL``: tasks run in-process) reports "not used".
+    ``database`` is "ok" only when every alias of ``settings.DATABASES`` answers ``SELECT 1`` (a failing alias is
+    named in ``failed_databases``). The cache must store and return a value, and Redis itself must answer (the
+    cache falls back to local memory while Redis is down, ``p2c.cache``). A broker that is not configured (no ``REDIS_URL``: tasks run
+    in-process) reports "not used". Also answered by ``p2c.middleware.HealthCheckMiddleware``, before host
+    validation and HTTPS redirects, for load balancers.
     """
-    checks = {}
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        checks["database"] = "ok"
-    except Exception:  # noqa: BLE001 - any failure means unhealthy
-        checks["database"] = "error"
-    try:
-        cache.set("healthz", "1", 5)
-        checks["cache"] = "ok" if cache.get("healthz") == "1" else "error"
-    except Exception:  # noqa: BLE001
-        checks["cache"] = "error"
-    if settings.REDIS_URL:
-        try:
-            import redis
-
-            redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2).ping()
-            checks["broker"] = "ok"
-        except Exception:  # noqa: BLE001
-            checks["broker"] = "error"
-    else:
-        checks["broker"] = "not used"
+    failed = [alias for alias in connections if not _database_ok(alias)]
+    checks = {
+        "database": "error" if failed else "ok",
+        "cache": "ok" if _cache_ok() else "error",
+        "broker": ("ok" if _broker_ok(settings.REDIS_URL) else "error") if settings.REDIS_URL else "not used",
+    }
     healthy = all(v in ("ok", "not used") for v in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
+    body = {"status": "ok" if healthy else "error", **checks}
+    if failed:
+        body["failed_databases"] = failed
+    return JsonResponse(body, status=200 if healthy else 503)

@@ -1,8 +1,10 @@
-"""The Secretariat's admin for annual reports: start a revision, follow its status, download its files.
+"""The Secretariat's admin for annual reports: start a revision, follow its status and progress, download
+its files, release it to the public archive; edit the foreword.
 
 Reports are never edited through a form: "Add annual report" leads to the start form (year and language),
 which calls ``services.annual_report_start``. The PDF and the snapshots live on the private storage and are
-served by the download view below, to staff only (``admin_view``) with the model's view permission.
+served by the download view below, to staff only (``admin_view``) with the model's view permission. The
+list refreshes itself every few seconds while a revision is queued or rendering.
 """
 
 from django import forms
@@ -19,10 +21,18 @@ from django.utils.translation import gettext_lazy as _
 
 from p2c.exceptions import ApplicationError
 
-from .models import AnnualReport
+from .models import AnnualReport, AnnualReportForeword
 from .rendering import format_count, format_usd, report_locale
 from .selectors import reporting_time_zone
-from .services import annual_report_check_year, annual_report_start
+from .services import (
+    annual_report_check_year,
+    annual_report_release,
+    annual_report_start,
+    annual_report_withdraw,
+)
+
+# Seconds between automatic reloads of the list while a revision is queued or rendering.
+REFRESH_SECONDS = 5
 
 # file kind in the URL -> (model field, content type, file extension)
 DOWNLOADS = {
@@ -58,6 +68,7 @@ class AnnualReportAdmin(admin.ModelAdmin):
         "revision",
         "language",
         "status_label",
+        "released_at",
         "cutoff",
         "created_at",
         "finished_at",
@@ -65,21 +76,29 @@ class AnnualReportAdmin(admin.ModelAdmin):
         "download_links",
     )
     list_display_links = ("__str__",)
-    list_filter = ("status", "year", "language")
-    ordering = ("-year", "-revision")
+    list_filter = ("status", "year", "language", ("released_at", admin.EmptyFieldListFilter))
+    ordering = ("-year", "language", "-revision")
+    actions = ("release", "withdraw")
+    change_list_template = "admin/reports/annualreport/change_list.html"
     fields = (
         "year",
         "revision",
         "language",
         "status_label",
+        "progress",
+        "attempts",
+        "lease_expires_at",
         "cutoff",
         "figures_summary",
         "download_links",
+        "pdf_pages",
         "error",
         "requested_by",
         "created_at",
         "started_at",
         "finished_at",
+        "released_at",
+        "released_by",
     )
     readonly_fields = fields
 
@@ -116,10 +135,65 @@ class AnnualReportAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("status"), ordering="status")
     def status_label(self, obj):
+        """Status, with the progress while rendering and the error (in full on the report's page) if failed."""
         label = obj.get_status_display()
-        if obj.status == AnnualReport.Status.FAILED and obj.error:
-            return format_html('<span title="{}">{}</span>', obj.error[:300], label)
+        if obj.status == AnnualReport.Status.RENDERING and obj.progress:
+            return format_html("{} <small>({})</small>", label, obj.progress)
+        if obj.error and obj.status in (AnnualReport.Status.FAILED, AnnualReport.Status.QUEUED):
+            return format_html('{}<br><small class="errornote">{}</small>', label, obj.error[:300])
         return label
+
+    # --- actions -------------------------------------------------------------------------------------
+
+    @admin.action(
+        description=_("Release the selected revisions to the public archive"), permissions=["release"]
+    )
+    def release(self, request, queryset):
+        released = 0
+        for report in queryset:
+            try:
+                annual_report_release(report=report, by=request.user)
+            except ApplicationError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+            else:
+                released += 1
+        if released:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(n)d revision released: the latest released revision of a year and language is the one "
+                    "the public archive serves.",
+                    "%(n)d revisions released: the latest released revision of a year and language is the one "
+                    "the public archive serves.",
+                    released,
+                )
+                % {"n": released},
+                messages.SUCCESS,
+            )
+
+    @admin.action(
+        description=_("Withdraw the selected revisions from the public archive"), permissions=["release"]
+    )
+    def withdraw(self, request, queryset):
+        for report in queryset:
+            annual_report_withdraw(report=report, by=request.user)
+        self.message_user(request, gettext("Withdrawn from the public archive."), messages.SUCCESS)
+
+    def has_release_permission(self, request):
+        """Releasing publishes: staff who may add (start) annual reports and change them (the Analyst role
+        starts reports but changes nothing, ``secretariat.roles``) may release them."""
+        return (
+            request.user.is_staff
+            and self.has_add_permission(request)
+            and request.user.has_perm("reports.change_annualreport")
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        busy = AnnualReport.objects.filter(
+            status__in=[AnnualReport.Status.QUEUED, AnnualReport.Status.RENDERING]
+        ).exists()
+        extra_context = {**(extra_context or {}), "refresh_seconds": REFRESH_SECONDS if busy else None}
+        return super().changelist_view(request, extra_context=extra_context)
 
     @admin.display(description=_("headline figures"))
     def figures_summary(self, obj):
@@ -214,3 +288,21 @@ class AnnualReportAdmin(admin.ModelAdmin):
         return FileResponse(
             field.open("rb"), as_attachment=True, filename=filename, content_type=content_type
         )
+
+
+@admin.register(AnnualReportForeword)
+class AnnualReportForewordAdmin(admin.ModelAdmin):
+    """The foreword of a year's report in a language; copied into each new revision's snapshot."""
+
+    list_display = ("year", "language", "signed_by", "updated_at")
+    list_filter = ("language",)
+    fields = ("year", "language", "signed_by", "text")
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "language":
+            return forms.ChoiceField(
+                label=db_field.verbose_name.capitalize(),
+                choices=settings.LANGUAGES,
+                initial=settings.LANGUAGE_CODE,
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)

@@ -149,3 +149,93 @@ def test_deleting_a_report_deletes_its_files(admin_client, ready_report):
     assert response.status_code == 302
     assert not AnnualReport.objects.exists()
     assert not any(storage.exists(name) for name in names)
+
+
+def test_release_action_publishes_the_selected_ready_revisions(admin_client, ready_report):
+    response = admin_client.post(
+        reverse("admin:reports_annualreport_changelist"),
+        {"action": "release", "_selected_action": [ready_report.pk]},
+        follow=True,
+    )
+
+    ready_report.refresh_from_db()
+    assert ready_report.released_at is not None
+    assert "1 revision released" in response.content.decode()
+
+
+def test_release_action_refuses_a_revision_that_is_not_ready(
+    admin_client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks():
+        report = annual_report_start(year=2025)
+
+    response = admin_client.post(
+        reverse("admin:reports_annualreport_changelist"),
+        {"action": "release", "_selected_action": [report.pk]},
+        follow=True,
+    )
+
+    report.refresh_from_db()
+    assert report.released_at is None
+    assert "only a rendered PDF can be released" in response.content.decode()
+
+
+def test_changelist_shows_progress_and_refreshes_while_rendering(
+    admin_client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks():
+        report = annual_report_start(year=2025)
+    AnnualReport.objects.filter(pk=report.pk).update(
+        status=AnnualReport.Status.RENDERING, progress="annex chunk 3 of 10"
+    )
+
+    content = admin_client.get(reverse("admin:reports_annualreport_changelist")).content.decode()
+
+    assert "Rendering <small>(annex chunk 3 of 10)</small>" in content
+    assert '<meta http-equiv="refresh" content="5">' in content
+
+
+def test_changelist_does_not_refresh_when_nothing_renders(admin_client, ready_report):
+    content = admin_client.get(reverse("admin:reports_annualreport_changelist")).content.decode()
+
+    assert 'http-equiv="refresh"' not in content
+
+
+def test_failed_report_shows_its_error_in_the_list(admin_client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks():
+        report = annual_report_start(year=2025)
+    AnnualReport.objects.filter(pk=report.pk).update(
+        status=AnnualReport.Status.FAILED, error="RuntimeError: no fonts"
+    )
+
+    content = admin_client.get(reverse("admin:reports_annualreport_changelist")).content.decode()
+
+    assert "Failed" in content
+    assert "RuntimeError: no fonts" in content
+
+
+def test_staff_edit_the_foreword_in_the_admin(admin_client):
+    from reports.models import AnnualReportForeword
+
+    response = admin_client.post(
+        reverse("admin:reports_annualreportforeword_add"),
+        {
+            "year": "2025",
+            "language": "en",
+            "signed_by": "The Secretariat",
+            "text": "Dear reader,\n\nThank you.",
+        },
+    )
+
+    assert response.status_code == 302
+    foreword = AnnualReportForeword.objects.get()
+    assert (foreword.year, foreword.language, foreword.signed_by) == (2025, "en", "The Secretariat")
+
+
+def test_foreword_form_refuses_a_language_the_site_does_not_have(admin_client):
+    response = admin_client.post(
+        reverse("admin:reports_annualreportforeword_add"), {"year": "2025", "language": "xx", "text": "Hi"}
+    )
+
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()

@@ -72,7 +72,7 @@ def test_command_reports_a_failed_rendering(monkeypatch):
 
 def test_command_gives_up_after_the_timeout_when_no_worker_renders(monkeypatch):
     monkeypatch.setattr(
-        render_annual_report, "delay", lambda *args, **kwargs: None
+        render_annual_report, "apply_async", lambda *args, **kwargs: None
     )  # queued, never picked up
 
     with pytest.raises(CommandError, match="still queued after 0.3 seconds"):

@@ -7,13 +7,22 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from pledges.models import Pledge, PledgePartner
-from reference.models import CountryGroupMembership, StakeholderType
+from progress.models import ProgressReport
+from reference.models import Country, CountryGroupMembership, Pillar, StakeholderType
 from reports.selectors import (
+    GLOBAL,
+    NO_REPORT,
+    NOT_RECORDED,
+    NOT_STATED,
     breakdowns,
     exchange_rates_used,
     headline_figures,
+    implementation_figures,
     pledge_snapshot_rows,
     report_cutoff,
+    report_figures,
+    reporting_year,
+    year_on_year,
 )
 from tests.factories import OrganisationFactory, PledgeFactory, published_pledge
 
@@ -172,12 +181,12 @@ def test_pledge_with_several_types_counts_under_each_type():
     tables = breakdowns(rows_for(2025))
 
     assert tables["pledge_types"] == [
-        {"slug": "financial", "name": "Financial", "pledges": 1, "value_usd": "100.00"},
-        {"slug": "policy", "name": "Policy", "pledges": 2, "value_usd": "150.00"},
+        {"slug": "financial", "name": "Financial", "pledges": 1, "value_usd": "100.00", "share": "50.0"},
+        {"slug": "policy", "name": "Policy", "pledges": 2, "value_usd": "150.00", "share": "100.0"},
     ]
     assert tables["focus_areas"] == [
-        {"slug": "access", "name": "Access", "pledges": 2, "value_usd": "150.00"},
-        {"slug": "adoption", "name": "Adoption", "pledges": 1, "value_usd": "100.00"},
+        {"slug": "access", "name": "Access", "pledges": 2, "value_usd": "150.00", "share": "100.0"},
+        {"slug": "adoption", "name": "Adoption", "pledges": 1, "value_usd": "100.00", "share": "50.0"},
     ]
     assert headline_figures(rows_for(2025))["value_usd_total"] == "150.00"
 
@@ -189,8 +198,14 @@ def test_stakeholder_type_breakdown_counts_each_pledge_once_under_its_lead():
     published_pledge(government, value="5", published_at=IN_2025)
 
     assert breakdowns(rows_for(2025))["stakeholder_types"] == [
-        {"slug": "government", "name": "Government", "pledges": 1, "value_usd": "5.00"},
-        {"slug": "private-sector", "name": "Private sector", "pledges": 1, "value_usd": "10.00"},
+        {"slug": "government", "name": "Government", "pledges": 1, "value_usd": "5.00", "share": "50.0"},
+        {
+            "slug": "private-sector",
+            "name": "Private sector",
+            "pledges": 1,
+            "value_usd": "10.00",
+            "share": "50.0",
+        },
     ]
 
 
@@ -247,4 +262,252 @@ def test_snapshot_runs_the_same_number_of_queries_for_1_or_many_pledges():
         assert len(pledge_snapshot_rows(cutoff=cutoff)) == 6
 
     assert len(many) == len(one)
-    assert len(many) <= 7
+    assert len(many) <= 25  # reference tables, links and progress: one query each
+
+
+# --- the breakdowns added for the annual report --------------------------------------------------------
+
+
+def by_slug(entries) -> dict:
+    return {e["slug"]: e for e in entries}
+
+
+def test_pillars_are_counted_under_their_focus_area():
+    pillars = list(Pillar.objects.filter(focus_area__slug="access").order_by("order")[:2])
+    pledge = published_pledge(value="100", published_at=IN_2025)
+    pledge.pillars.set(pillars)
+    published_pledge(value="50", published_at=IN_2025).pillars.set(pillars[:1])
+
+    entries = breakdowns(rows_for(2025))["pillars"]
+
+    assert [(e["slug"], e["focus_area"], e["pledges"], e["value_usd"]) for e in entries] == [
+        (pillars[0].slug, "access", 2, "150.00"),
+        (pillars[1].slug, "access", 1, "100.00"),
+    ]
+
+
+def test_region_of_origin_is_the_lead_organisations_m49_region():
+    kenyan = OrganisationFactory(country=Country.objects.get(iso2="KE"))
+    french = OrganisationFactory(country=Country.objects.get(iso2="FR"))
+    international = OrganisationFactory(country=None)
+    published_pledge(kenyan, value="10", published_at=IN_2025)
+    published_pledge(french, value="20", published_at=IN_2025)
+    published_pledge(international, value="30", published_at=IN_2025)
+
+    regions = by_slug(breakdowns(rows_for(2025))["origin_regions"])
+
+    assert regions["002"]["name"] == "Africa"
+    assert (regions["002"]["pledges"], regions["002"]["value_usd"]) == (1, "10.00")
+    assert (regions["150"]["name"], regions["150"]["pledges"]) == ("Europe", 1)
+    assert (regions[NOT_STATED]["pledges"], regions[NOT_STATED]["value_usd"]) == (1, "30.00")
+    assert list(regions)[-1] == NOT_STATED  # synthetic categories last
+
+
+def test_region_of_implementation_counts_a_pledge_once_per_region_of_its_countries():
+    published_pledge(countries=("KE", "MW", "FJ"), value="100", published_at=IN_2025)
+    worldwide = published_pledge(countries=(), published_at=IN_2025)
+    Pledge.objects.filter(pk=worldwide.pk).update(is_global=True)
+    published_pledge(countries=(), published_at=IN_2025)
+
+    regions = by_slug(breakdowns(rows_for(2025))["implementation_regions"])
+
+    assert regions["002"]["pledges"] == 1  # Kenya and Malawi: Africa once
+    assert regions["002"]["value_usd"] == "100.00"
+    assert regions["009"]["pledges"] == 1  # Fiji: Oceania
+    assert regions[GLOBAL]["pledges"] == 1
+    assert regions[NOT_STATED]["pledges"] == 1
+
+
+def test_country_group_targeting_counts_pledges_and_value_per_group():
+    published_pledge(countries=("MW",), value="100", published_at=IN_2025)  # LDC and LLDC
+    published_pledge(countries=("FJ",), value="10", published_at=IN_2025)  # SIDS
+    published_pledge(countries=("KE",), value="1", published_at=IN_2025)  # none
+
+    groups = breakdowns(rows_for(2025))["country_groups"]
+
+    assert [(g["slug"], g["pledges"], g["value_usd"], g["share"]) for g in groups] == [
+        ("LDC", 1, "100.00", "33.3"),
+        ("LLDC", 1, "100.00", "33.3"),
+        ("SIDS", 1, "10.00", "33.3"),
+    ]
+
+
+def test_sdgs_and_beneficiary_groups_are_counted_when_recorded_and_not_recorded_otherwise():
+    recorded = {
+        **snapshot_row("A"),
+        "sdgs": [{"number": 4, "name": "Quality education"}, {"number": 9, "name": "Industry"}],
+        "beneficiary_groups": [{"slug": "youth", "name": "Youth", "order": 2}],
+    }
+    none_stated = {**snapshot_row("B"), "sdgs": [], "beneficiary_groups": []}
+    older = snapshot_row("C")  # a snapshot taken before pledges recorded them
+
+    tables = breakdowns([recorded, none_stated, older])
+
+    assert [(e["slug"], e["pledges"]) for e in tables["sdgs"]] == [
+        ("sdg-4", 1),
+        ("sdg-9", 1),
+        (NOT_STATED, 1),
+        (NOT_RECORDED, 1),
+    ]
+    assert [(e["slug"], e["pledges"]) for e in tables["beneficiary_groups"]] == [
+        ("youth", 1),
+        (NOT_STATED, 1),
+        (NOT_RECORDED, 1),
+    ]
+
+
+def test_snapshot_rows_carry_the_sdgs_and_beneficiary_groups_the_pledge_model_records():
+    pledge = published_pledge(published_at=IN_2025)
+    has_sdgs = hasattr(Pledge, "sdgs") and hasattr(Pledge, "beneficiary_groups")
+    if has_sdgs:
+        from reference.models import SDG, BeneficiaryGroup
+
+        pledge.sdgs.set(SDG.objects.filter(number__in=[9, 4]))
+        pledge.beneficiary_groups.set(BeneficiaryGroup.objects.order_by("order")[:1])
+
+    [row] = rows_for(2025)
+
+    if has_sdgs:
+        assert [s["number"] for s in row["sdgs"]] == [4, 9]
+        assert len(row["beneficiary_groups"]) == 1
+    else:
+        assert "sdgs" not in row and "beneficiary_groups" not in row
+
+
+def test_implementation_uses_each_pledges_latest_progress_report_up_to_the_cutoff():
+    on_track, delayed, silent = (published_pledge(published_at=IN_2025) for _ in range(3))
+    early = ProgressReport.objects.create(
+        pledge=on_track,
+        implementation_status="not_started",
+        percent_complete=0,
+        narrative="x",
+        status="published",
+    )
+    late = ProgressReport.objects.create(
+        pledge=on_track,
+        implementation_status="on_track",
+        percent_complete=40,
+        narrative="x",
+        status="published",
+    )
+    after_cutoff = ProgressReport.objects.create(
+        pledge=delayed,
+        implementation_status="completed",
+        percent_complete=100,
+        narrative="x",
+        status="published",
+    )
+    before = ProgressReport.objects.create(
+        pledge=delayed,
+        implementation_status="delayed",
+        percent_complete=20,
+        narrative="x",
+        status="published",
+    )
+    ProgressReport.objects.filter(pk=early.pk).update(published_at=utc(2025, 7, 1))
+    ProgressReport.objects.filter(pk=late.pk).update(published_at=utc(2025, 10, 1))
+    ProgressReport.objects.filter(pk=after_cutoff.pk).update(published_at=utc(2026, 1, 2))
+    ProgressReport.objects.filter(pk=before.pk).update(published_at=utc(2025, 11, 1))
+    # A draft (not published) report is not counted.
+    ProgressReport.objects.create(pledge=silent, implementation_status="on_track", percent_complete=50)
+
+    rows = rows_for(2025)
+    figures = implementation_figures(rows)
+
+    by_id = {r["public_id"]: r["progress"] for r in rows}
+    assert by_id[on_track.public_id]["implementation_status"] == "on_track"
+    assert by_id[delayed.public_id]["implementation_status"] == "delayed"
+    assert by_id[silent.public_id] is None
+    assert figures["statuses"] == [
+        {"slug": "on_track", "pledges": 1, "share": "33.3"},
+        {"slug": "delayed", "pledges": 1, "share": "33.3"},
+        {"slug": NO_REPORT, "pledges": 1, "share": "33.3"},
+    ]
+    assert (figures["reporting_pledges"], figures["reporting_rate"]) == (2, "66.7")
+    assert figures["mean_percent_complete"] == "30.0"
+
+
+def test_year_on_year_compares_with_the_rows_published_by_the_previous_cutoff(bogota):
+    a, b = OrganisationFactory.create_batch(2)
+    published_pledge(a, countries=("KE",), value="100", published_at=utc(2024, 5, 1))
+    # 23:30 on 31 December 2024 in Bogota (UTC-5): still 2024 there.
+    published_pledge(a, countries=("MW",), value="50", published_at=utc(2025, 1, 1, 4, 30))
+    published_pledge(b, countries=("FJ",), value="150", published_at=utc(2025, 6, 1))
+
+    yoy = year_on_year(rows_for(2025), previous_cutoff=report_cutoff(year=2024))
+
+    items = {i["key"]: i for i in yoy["items"]}
+    assert (items["pledges"]["previous"], items["pledges"]["current"], items["pledges"]["change"]) == (
+        2,
+        3,
+        1,
+    )
+    assert items["pledges"]["growth"] == "50.0"
+    assert (items["value_usd_total"]["previous"], items["value_usd_total"]["change"]) == ("150.00", "150.00")
+    assert items["value_usd_total"]["growth"] == "100.0"
+    assert (items["pledging_entities"]["previous"], items["pledging_entities"]["current"]) == (1, 2)
+    assert items["beneficiary_countries"]["growth"] == "50.0"
+
+
+def test_growth_from_nothing_has_no_percentage():
+    published_pledge(published_at=IN_2025)
+
+    items = {
+        i["key"]: i for i in year_on_year(rows_for(2025), previous_cutoff=report_cutoff(year=2024))["items"]
+    }
+
+    assert items["pledges"]["previous"] == 0
+    assert items["pledges"]["growth"] is None
+
+
+def test_report_figures_of_a_snapshot_are_the_same_after_a_json_round_trip():
+    published_pledge(countries=("BD", "FJ"), value="1000", currency="EUR", published_at=IN_2025)
+    published_pledge(countries=(), value="5", published_at=utc(2024, 3, 1))
+    snapshot = {
+        "year": 2025,
+        "time_zone": "UTC",
+        "cutoff": report_cutoff(year=2025).isoformat(),
+        "previous_cutoff": report_cutoff(year=2024).isoformat(),
+        "rows": rows_for(2025),
+    }
+
+    first = report_figures(snapshot)
+
+    assert report_figures(json.loads(json.dumps(snapshot))) == first
+    assert json.loads(json.dumps(first)) == first
+
+
+def test_reporting_year_of_23_30_on_31_december_in_utc_minus_5_is_that_year(bogota):
+    moment = utc(2026, 1, 1, 4, 30)  # 31 December 2025, 23:30 in Bogota
+
+    assert reporting_year(moment) == 2025
+    assert reporting_year(moment, time_zone="UTC") == 2026
+
+
+def snapshot_row(public_id: str) -> dict:
+    """A minimal snapshot row (as ``pledge_snapshot_rows`` writes it) for pure breakdown tests."""
+    organisation = {
+        "name": "Org",
+        "slug": "org",
+        "stakeholder_type": {"slug": "government", "name": "Government", "order": 1},
+        "country": None,
+        "region": None,
+    }
+    return {
+        "public_id": public_id,
+        "title": public_id,
+        "summary": "",
+        "lead_organisation": organisation,
+        "partners": [],
+        "focus_areas": [],
+        "pillars": [],
+        "pledge_types": [],
+        "is_global": False,
+        "beneficiary_countries": [],
+        "progress": None,
+        "value_amount": None,
+        "value_currency": None,
+        "value_usd": None,
+        "usd_rate": None,
+        "published_at": "2025-06-01T00:00:00+00:00",
+    }

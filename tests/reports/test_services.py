@@ -1,4 +1,5 @@
 import csv
+import datetime as dt
 import io
 import json
 
@@ -11,7 +12,12 @@ from p2c.exceptions import ApplicationError
 from reports import rendering, services
 from reports.models import AnnualReport
 from reports.selectors import report_cutoff
-from reports.services import annual_report_render, annual_report_start
+from reports.services import (
+    annual_report_release,
+    annual_report_render,
+    annual_report_start,
+    annual_report_withdraw,
+)
 from reports.tasks import render_annual_report
 from tests.factories import OrganisationFactory, published_pledge
 
@@ -314,3 +320,224 @@ def test_last_retry_of_a_file_error_leaves_the_report_failed(django_capture_on_c
 
     report.refresh_from_db()
     assert report.status == AnnualReport.Status.FAILED
+
+
+# --- one rendering per revision: the lease -------------------------------------------------------------
+
+
+def queued_report(django_capture_on_commit_callbacks, **kwargs):
+    published_pledge(published_at=IN_2025)
+    with django_capture_on_commit_callbacks():
+        return annual_report_start(year=2025, **kwargs)
+
+
+def hold_lease(report, *, seconds: float, token="other-worker", attempts=1):
+    AnnualReport.objects.filter(pk=report.pk).update(
+        status=AnnualReport.Status.RENDERING,
+        lease_token=token,
+        lease_expires_at=timezone.now() + dt.timedelta(seconds=seconds),
+        attempts=attempts,
+        progress="annex chunk 1 of 4",
+    )
+
+
+def test_a_revision_rendering_under_a_live_lease_is_not_rendered_by_a_second_worker(
+    django_capture_on_commit_callbacks, monkeypatch
+):
+    report = queued_report(django_capture_on_commit_callbacks)
+    hold_lease(report, seconds=300)
+    monkeypatch.setattr(rendering, "render_annual_report_pdf", lambda **kw: pytest.fail("rendered twice"))
+
+    with pytest.raises(services.RenderingBusy) as busy:
+        annual_report_render(report_id=report.pk, token="second-worker")
+
+    report.refresh_from_db()
+    assert 290 < busy.value.seconds_left <= 300
+    assert (report.status, report.lease_token, report.attempts) == ("rendering", "other-worker", 1)
+
+
+def test_an_abandoned_rendering_is_taken_over_once_its_lease_has_expired(django_capture_on_commit_callbacks):
+    report = queued_report(django_capture_on_commit_callbacks)
+    hold_lease(report, seconds=-1)  # its worker died a while ago
+
+    rendered = annual_report_render(report_id=report.pk, token="redelivered")
+
+    assert rendered.status == AnnualReport.Status.READY
+    assert rendered.attempts == 2
+    assert (rendered.lease_token, rendered.lease_expires_at, rendered.progress) == ("", None, "")
+    assert read(rendered.pdf).startswith(b"%PDF-")
+
+
+def test_only_one_of_two_claims_at_the_same_moment_wins(django_capture_on_commit_callbacks):
+    report = queued_report(django_capture_on_commit_callbacks)
+
+    first = services._claim(report.pk, "worker-a")
+    with pytest.raises(services.RenderingBusy):
+        services._claim(report.pk, "worker-b")
+
+    assert first.lease_token == "worker-a"
+    assert AnnualReport.objects.get(pk=report.pk).lease_token == "worker-a"
+
+
+def test_progress_is_recorded_and_renews_the_lease_while_rendering(
+    django_capture_on_commit_callbacks, monkeypatch, settings
+):
+    settings.P2C_REPORT_ANNEX_CHUNK_ROWS = 1
+    for month in (2, 3):
+        published_pledge(published_at=utc(2025, month, 1))
+    report = queued_report(django_capture_on_commit_callbacks)
+    seen = []
+    real = services._Lease.renew
+
+    def spy(self, progress):
+        real(self, progress)
+        row = AnnualReport.objects.get(pk=self.report_id)
+        seen.append((row.progress, row.lease_expires_at))
+
+    monkeypatch.setattr(services._Lease, "renew", spy)
+    annual_report_render(report_id=report.pk)
+
+    steps = [text for text, _expires in seen]
+    assert steps == [
+        "main document",
+        "annex chunk 1 of 3",
+        "annex chunk 2 of 3",
+        "annex chunk 3 of 3",
+        "merging 4 parts",
+        "saving the PDF",
+    ]
+    expiries = [expires for _text, expires in seen]
+    assert expiries == sorted(expiries)
+    assert expiries[0] > timezone.now() + services.render_lease() - dt.timedelta(minutes=5)
+
+
+def test_a_worker_whose_lease_was_taken_over_stops_and_keeps_no_pdf(
+    django_capture_on_commit_callbacks, monkeypatch, settings
+):
+    report = queued_report(django_capture_on_commit_callbacks)
+    real = rendering.render_annual_report_pdf
+
+    def taken_over_midway(**kwargs):
+        pdf = real(**kwargs)
+        hold_lease(report, seconds=600, token="the-other-worker", attempts=2)
+        return pdf
+
+    monkeypatch.setattr(rendering, "render_annual_report_pdf", taken_over_midway)
+
+    with pytest.raises(services.LeaseLost):
+        annual_report_render(report_id=report.pk, token="slow-worker")
+
+    report.refresh_from_db()
+    assert (report.status, report.lease_token, report.pdf.name) == ("rendering", "the-other-worker", "")
+    assert not [p for p in settings.PRIVATE_MEDIA_ROOT.rglob("*.pdf")]
+
+
+def test_a_revision_abandoned_too_often_is_recorded_as_failed(
+    django_capture_on_commit_callbacks, monkeypatch
+):
+    report = queued_report(django_capture_on_commit_callbacks)
+    hold_lease(report, seconds=-1, attempts=services.MAX_RENDER_ATTEMPTS)
+    monkeypatch.setattr(rendering, "render_annual_report_pdf", lambda **kw: pytest.fail("rendered again"))
+
+    annual_report_render(report_id=report.pk)
+
+    report.refresh_from_db()
+    assert report.status == AnnualReport.Status.FAILED
+    assert report.error == "Rendering was abandoned 5 times (worker lost or hard time limit)."
+
+
+def test_soft_time_limit_is_recorded_as_a_failure_with_a_clear_error(
+    django_capture_on_commit_callbacks, monkeypatch
+):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    report = queued_report(django_capture_on_commit_callbacks)
+
+    def too_slow(**kwargs):
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(rendering, "render_annual_report_pdf", too_slow)
+    with pytest.raises(SoftTimeLimitExceeded):
+        annual_report_render(report_id=report.pk)
+
+    report.refresh_from_db()
+    assert report.status == AnnualReport.Status.FAILED
+    assert report.error == "SoftTimeLimitExceeded: rendering took longer than 600 seconds"
+
+
+def test_lease_outlives_the_hard_time_limit_and_the_visibility_timeout_outlives_the_lease(settings):
+    lease = services.render_lease().total_seconds()
+
+    assert lease > render_annual_report.time_limit == services.HARD_TIME_LIMIT
+    assert settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] > lease
+
+
+def test_system_check_flags_a_visibility_timeout_shorter_than_the_lease(settings):
+    from reports.checks import check_visibility_timeout
+
+    settings.REDIS_URL = "redis://127.0.0.1:6379/0"
+    assert check_visibility_timeout() == []
+
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 900}
+
+    [error] = check_visibility_timeout()
+    assert error.id == "reports.E001"
+
+
+# --- release ----------------------------------------------------------------------------------------------
+
+
+def test_release_publishes_a_ready_revision_once(django_capture_on_commit_callbacks, staff_user):
+    published_pledge(published_at=IN_2025)
+    with django_capture_on_commit_callbacks(execute=True):
+        report = annual_report_start(year=2025)
+
+    released = annual_report_release(report=report, by=staff_user)
+    first_release = released.released_at
+    again = annual_report_release(report=report, by=staff_user)
+
+    assert first_release is not None
+    assert again.released_at == first_release
+    assert again.released_by == staff_user
+    assert list(AnnualReport.objects.released()) == [report]
+
+
+def test_a_revision_without_a_pdf_cannot_be_released(django_capture_on_commit_callbacks, staff_user):
+    report = queued_report(django_capture_on_commit_callbacks)
+
+    with pytest.raises(ApplicationError, match="not ready"):
+        annual_report_release(report=report, by=staff_user)
+
+    report.refresh_from_db()
+    assert report.released_at is None
+
+
+def test_withdraw_takes_a_revision_out_of_the_archive(django_capture_on_commit_callbacks, staff_user):
+    published_pledge(published_at=IN_2025)
+    with django_capture_on_commit_callbacks(execute=True):
+        report = annual_report_start(year=2025)
+    annual_report_release(report=report, by=staff_user)
+
+    annual_report_withdraw(report=report, by=staff_user)
+
+    assert not AnnualReport.objects.released().exists()
+
+
+def test_snapshot_csv_has_the_regions_pillars_and_latest_progress_of_each_pledge(
+    django_capture_on_commit_callbacks,
+):
+    from progress.models import ProgressReport
+    from reference.models import Pillar
+
+    pledge = published_pledge(countries=("KE", "FJ"), published_at=IN_2025)
+    pledge.pillars.set(Pillar.objects.filter(focus_area__slug="access").order_by("order")[:1])
+    ProgressReport.objects.create(pledge=pledge, implementation_status="on_track", percent_complete=30, narrative="x")
+    with django_capture_on_commit_callbacks():
+        report = annual_report_start(year=2026)
+
+    [record] = list(csv.DictReader(io.StringIO(read(report.snapshot_csv).decode("utf-8-sig"))))
+
+    assert record["implementation_regions"] == "Africa; Oceania"
+    assert record["lead_organisation_region"] == "Africa"  # Malawi
+    assert record["pillars"] == Pillar.objects.filter(focus_area__slug="access").order_by("order")[0].name
+    assert (record["implementation_status"], record["percent_complete"]) == ("on_track", "30")
