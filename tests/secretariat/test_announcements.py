@@ -142,7 +142,7 @@ def test_an_announcement_without_a_text_in_the_default_language_cannot_be_sent()
 
 
 @pytest.mark.django_db
-def test_the_admin_shows_who_received_it(client):
+def test_the_admin_shows_who_received_it(client, django_capture_on_commit_callbacks):
     person = UserFactory(email="focal.point@example.org")
     _pledge(focal_point=person)
     announcement = _announcement()
@@ -150,9 +150,10 @@ def test_the_admin_shows_who_received_it(client):
     client.force_login(staff)
     html = client.get(f"/admin/secretariat/announcement/{announcement.pk}/change/").content.decode()
     assert "people it reaches now" in html.lower()
-    response = client.post(
-        "/admin/secretariat/announcement/", {"action": "send", "_selected_action": [announcement.pk]}
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/secretariat/announcement/", {"action": "send", "_selected_action": [announcement.pk]}
+        )
     assert response.status_code == 302
     assert [m.to for m in mail.outbox] == [["focal.point@example.org"]]  # tasks run in-process here
     html = client.get(f"/admin/secretariat/announcement/{announcement.pk}/change/").content.decode()
