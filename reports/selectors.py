@@ -100,21 +100,30 @@ def published_pledges_until(*, cutoff: dt.datetime):
 
 
 def _latest_progress(*, cutoff: dt.datetime) -> dict[int, dict]:
-    """The latest progress report published on or before ``cutoff`` of each pledge, by pledge id (one query).
-    Drafts and reports under review are not public and not counted."""
+    """The latest public progress report on or before ``cutoff`` of each pledge, by pledge id (one query).
+
+    Only reports the public sees count (``ProgressReport.objects.published()``, dated by ``published_at``,
+    where the progress app moderates reports); otherwise every report, dated by ``created_at``.
+    """
+    reports = ProgressReport.objects.all()
+    date_field = "created_at"
+    if hasattr(reports, "published") and any(f.name == "published_at" for f in ProgressReport._meta.fields):
+        reports, date_field = reports.published(), "published_at"
     latest: dict[int, dict] = {}
-    reports = (
-        ProgressReport.objects.published()
-        .filter(pledge__in=published_pledges_until(cutoff=cutoff).values("pk"), published_at__lte=cutoff)
-        .order_by("pledge_id", "-published_at", "-id")
-        .values_list("pledge_id", "implementation_status", "percent_complete", "published_at")
+    rows = (
+        reports.filter(
+            pledge__in=published_pledges_until(cutoff=cutoff).values("pk"),
+            **{f"{date_field}__isnull": False, f"{date_field}__lte": cutoff},
+        )
+        .order_by("pledge_id", f"-{date_field}", "-id")
+        .values_list("pledge_id", "implementation_status", "percent_complete", date_field)
     )
-    for pledge_id, status, percent, created_at in reports.iterator(chunk_size=2000):
+    for pledge_id, status, percent, reported_at in rows.iterator(chunk_size=2000):
         if pledge_id not in latest:
             latest[pledge_id] = {
                 "implementation_status": status,
                 "percent_complete": percent,
-                "reported_at": created_at.astimezone(dt.UTC).isoformat(),
+                "reported_at": reported_at.astimezone(dt.UTC).isoformat(),
             }
     return latest
 

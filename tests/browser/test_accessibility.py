@@ -17,7 +17,6 @@ is checked too. ``P2C_AXE_REPORT=<folder>`` writes the pages checked and the vio
 ``<folder>/axe-<language>.json``. The assertion lists every violation with the page, the rule, its help and the offending nodes.
 """
 
-import datetime as dt
 import json
 import os
 from dataclasses import dataclass
@@ -28,19 +27,20 @@ from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
 from django.urls import get_resolver, reverse
-from django.utils import timezone, translation
+from django.utils import translation
 
 from organisations.models import Membership
 from pledges import partnering
 from pledges.models import Pledge
 from reference.models import Pillar
 
-from ..factories import UserFactory, member
+from ..factories import OrganisationFactory, UserFactory, member
 from ..progress import matrix as progress_matrix
 from ..secretariat import matrix as secretariat_matrix
 from ..test_permission_matrix import World, _patterns
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.browser
+live_database = pytest.mark.django_db(transaction=True)  # the live server sees only committed data
 
 AXE = Path(settings.BASE_DIR) / "static" / "vendor" / "axe" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -259,6 +259,11 @@ def _axe(page, url, exclude=()):
     response = page.goto(url)
     status = response.status if response is not None else None
     assert status in (200, 404) or url.startswith("file:"), f"{url}: {status}"
+    return _axe_here(page, exclude)
+
+
+def _axe_here(page, exclude=()):
+    """axe on the page as it is now (after a form was sent, say); see ``_axe``."""
     page.add_script_tag(path=str(AXE))
     return page.evaluate(
         """async ([tags, exclude]) => {
@@ -274,6 +279,8 @@ def _axe(page, url, exclude=()):
     )
 
 
+@pytest.mark.slow
+@live_database
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_page_has_no_axe_violation(live_server, chromium, language):
     world = _build_world()
@@ -345,7 +352,9 @@ def test_every_page_has_no_axe_violation(live_server, chromium, language):
     report = "\n".join(checked)
     if os.environ.get("P2C_AXE_REPORT"):  # a folder: the pages checked and the violations found, as JSON
         out = Path(os.environ["P2C_AXE_REPORT"]) / f"axe-{language}.json"
-        out.write_text(json.dumps({"checked": checked, "violations": violations}, indent=1, ensure_ascii=False))
+        out.write_text(
+            json.dumps({"checked": checked, "violations": violations}, indent=1, ensure_ascii=False)
+        )
     print(f"axe, {language}: {len(checked)} pages checked\n{report}")
     assert not problems, "Pages that did not answer 200 with HTML:\n" + "\n".join(problems)
     assert not violations, f"{len(violations)} axe violations ({language}):\n" + json.dumps(
@@ -372,3 +381,58 @@ def test_axe_reports_what_it_should(chromium, tmp_path):
     assert {v["id"] for v in _axe(page, bad.as_uri())} >= {"label", "image-alt"}
     assert _axe(page, good.as_uri()) == []
     context.close()
+
+
+# Forms sent empty: (url name, signed in, the submit button's name and value or None for the only one).
+EMPTY_FORMS = [
+    ("account_signup", False, None),
+    ("organisations:create", True, None),
+    ("pledges:create", True, ("action", "submit")),
+]
+
+TIED_ERRORS = """() => [...document.querySelectorAll('[aria-invalid="true"]')].map(field => {
+    const ids = (field.getAttribute('aria-describedby') || '').split(/\\s+/).filter(Boolean);
+    const texts = ids.map(id => document.getElementById(id)).filter(Boolean).map(el => el.textContent.trim());
+    return {name: field.name, described: texts.some(Boolean)};
+})"""
+
+
+@live_database
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_form_errors_are_tied_to_their_fields_and_pass_axe(live_server, chromium, language):
+    """Each form sent empty comes back with its errors, every invalid field names its error with
+    aria-describedby (WCAG 3.3.1, 1.3.1), and the page with errors has no axe violation."""
+    base = live_server.url
+    organisation = OrganisationFactory()
+    user = member(organisation, Membership.Role.OWNER)
+    client = Client()
+    assert (
+        client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD}).status_code == 302
+    )
+    problems, violations = [], []
+    for name, signed_in, button in EMPTY_FORMS:
+        context = chromium.new_context(locale=language, bypass_csp=True)
+        cookies = [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": base}]
+        if signed_in:
+            session = client.cookies[settings.SESSION_COOKIE_NAME].value
+            cookies.append({"name": settings.SESSION_COOKIE_NAME, "value": session, "url": base})
+        context.add_cookies(cookies)
+        page = context.new_page()
+        with translation.override(language):
+            url = base + reverse(name)
+        page.goto(url)
+        selector = (
+            f"main form button[name={button[0]}][value={button[1]}]" if button else "main form [type=submit]"
+        )
+        # The browser's own checks would stop an empty form before the server sees it: leave them out.
+        page.eval_on_selector(selector, "b => { b.form.noValidate = true; }")
+        with page.expect_navigation():
+            page.locator(selector).last.click()
+        fields = page.evaluate(TIED_ERRORS)
+        if not fields:
+            problems.append(f"{name}: no field marked invalid after sending it empty")
+        problems += [f"{name}: {f['name']} has no error tied to it" for f in fields if not f["described"]]
+        violations += [{"page": f"{name} with errors", **v} for v in _axe_here(page)]
+        context.close()
+    assert not problems, problems
+    assert not violations, json.dumps(violations, indent=1, ensure_ascii=False)

@@ -175,7 +175,9 @@ def test_sign_up_register_an_organisation_and_submit_a_pledge_with_the_keyboard(
     live_server, keyboard_page, settings
 ):
     settings.SITE_URL = live_server.url
-    LegalDocument.objects.create(kind="terms", version=1, title="Terms of use", body="Be kind.", published_at=timezone.now())
+    LegalDocument.objects.create(
+        kind="terms", version=1, title="Terms of use", body="Be kind.", published_at=timezone.now()
+    )
     page = keyboard_page
     base = live_server.url
 
@@ -235,4 +237,7 @@ def test_sign_up_register_an_organisation_and_submit_a_pledge_with_the_keyboard(
     assert pledge.lead_organisation == organisation
     assert list(pledge.beneficiary_countries.values_list("iso2", flat=True)) == ["MW"]
     deliverable = pledge.deliverables.get()
-    assert (deliverable.title, str(deliverable.due_date)) == ("1,000 schools with a working broadband link", "2027-06-30")
+    assert (deliverable.title, str(deliverable.due_date)) == (
+        "1,000 schools with a working broadband link",
+        "2027-06-30",
+    )

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.utils import translation
 
 from organisations.models import Membership
 from progress.models import ProgressReport, ReportingPeriod, reporting_today
@@ -15,6 +16,14 @@ from ..progress.helpers import MINIMAL_PDF, image_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """URLs reversed here (``get_absolute_url``) and the labels clicked are the English ones, whatever language
+    an earlier test left active in this thread."""
+    with translation.override("en"):
+        yield
 
 
 def _new_page(chromium):

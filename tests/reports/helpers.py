@@ -191,3 +191,20 @@ def structure_pages(reader: PdfReader) -> set[int]:
         elif isinstance(obj, list):
             stack.extend(obj)
     return found
+
+
+def progress_report(pledge, *, status: str, percent: int, at: dt.datetime, published: bool = True):
+    """A progress report on ``pledge`` made (and, with ``published``, made public) at ``at``."""
+    from progress.models import ProgressReport
+
+    report = ProgressReport.objects.create(
+        pledge=pledge,
+        implementation_status=status,
+        percent_complete=percent,
+        narrative="Progress in the year.",
+    )
+    fields = {"created_at": at}
+    if published and hasattr(ProgressReport, "Status"):  # moderated reports: only published ones are public
+        fields.update(status=ProgressReport.Status.PUBLISHED, published_at=at)
+    ProgressReport.objects.filter(pk=report.pk).update(**fields)
+    return report

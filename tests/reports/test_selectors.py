@@ -7,7 +7,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from pledges.models import Pledge, PledgePartner
-from progress.models import ProgressReport
 from reference.models import Country, CountryGroupMembership, Pillar, StakeholderType
 from reports.selectors import (
     GLOBAL,
@@ -26,7 +25,7 @@ from reports.selectors import (
 )
 from tests.factories import OrganisationFactory, PledgeFactory, published_pledge
 
-from .helpers import utc
+from .helpers import progress_report, utc
 
 pytestmark = pytest.mark.django_db
 
@@ -374,42 +373,13 @@ def test_snapshot_rows_carry_the_sdgs_and_beneficiary_groups_the_pledge_model_re
         assert "sdgs" not in row and "beneficiary_groups" not in row
 
 
-def test_implementation_uses_each_pledges_latest_progress_report_up_to_the_cutoff():
+def test_implementation_uses_each_pledges_latest_public_progress_report_up_to_the_cutoff():
     on_track, delayed, silent = (published_pledge(published_at=IN_2025) for _ in range(3))
-    early = ProgressReport.objects.create(
-        pledge=on_track,
-        implementation_status="not_started",
-        percent_complete=0,
-        narrative="x",
-        status="published",
-    )
-    late = ProgressReport.objects.create(
-        pledge=on_track,
-        implementation_status="on_track",
-        percent_complete=40,
-        narrative="x",
-        status="published",
-    )
-    after_cutoff = ProgressReport.objects.create(
-        pledge=delayed,
-        implementation_status="completed",
-        percent_complete=100,
-        narrative="x",
-        status="published",
-    )
-    before = ProgressReport.objects.create(
-        pledge=delayed,
-        implementation_status="delayed",
-        percent_complete=20,
-        narrative="x",
-        status="published",
-    )
-    ProgressReport.objects.filter(pk=early.pk).update(published_at=utc(2025, 7, 1))
-    ProgressReport.objects.filter(pk=late.pk).update(published_at=utc(2025, 10, 1))
-    ProgressReport.objects.filter(pk=after_cutoff.pk).update(published_at=utc(2026, 1, 2))
-    ProgressReport.objects.filter(pk=before.pk).update(published_at=utc(2025, 11, 1))
-    # A draft (not published) report is not counted.
-    ProgressReport.objects.create(pledge=silent, implementation_status="on_track", percent_complete=50)
+    progress_report(on_track, status="not_started", percent=0, at=utc(2025, 7, 1))
+    progress_report(on_track, status="on_track", percent=40, at=utc(2025, 10, 1))
+    progress_report(delayed, status="completed", percent=100, at=utc(2026, 1, 2))  # after the cut-off
+    progress_report(delayed, status="delayed", percent=20, at=utc(2025, 11, 1))
+    progress_report(silent, status="completed", percent=90, at=utc(2025, 12, 1), published=False)  # a draft
 
     rows = rows_for(2025)
     figures = implementation_figures(rows)

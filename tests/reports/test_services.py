@@ -526,12 +526,13 @@ def test_withdraw_takes_a_revision_out_of_the_archive(django_capture_on_commit_c
 def test_snapshot_csv_has_the_regions_pillars_and_latest_progress_of_each_pledge(
     django_capture_on_commit_callbacks,
 ):
-    from progress.models import ProgressReport
     from reference.models import Pillar
+
+    from .helpers import progress_report
 
     pledge = published_pledge(countries=("KE", "FJ"), published_at=IN_2025)
     pledge.pillars.set(Pillar.objects.filter(focus_area__slug="access").order_by("order")[:1])
-    ProgressReport.objects.create(pledge=pledge, implementation_status="on_track", percent_complete=30, narrative="x")
+    progress_report(pledge, status="on_track", percent=30, at=utc(2026, 3, 1))
     with django_capture_on_commit_callbacks():
         report = annual_report_start(year=2026)
 
