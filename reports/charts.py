@@ -23,8 +23,26 @@ def _label(text: str, limit: int = 48) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def font_families(language: str) -> list[str]:
+    """The chart fonts for a report language, its own script's font first.
+
+    WeasyPrint draws SVG text with the first family that fontconfig matches and lets fontconfig fill in
+    missing characters, which for Chinese picks the Japanese glyph forms (FINDINGS.md): Chinese reports ask
+    for "Noto Sans CJK SC" first.
+    """
+    if language.lower().startswith("zh"):
+        return ["Noto Sans CJK SC", *[f for f in FONT_FAMILIES if f != "Noto Sans CJK SC"]]
+    return list(FONT_FAMILIES)
+
+
 def bar_chart_svg(
-    *, labels: list[str], values: list[float], value_labels: list[str], salt: str, rtl: bool = False
+    *,
+    labels: list[str],
+    values: list[float],
+    value_labels: list[str],
+    salt: str,
+    rtl: bool = False,
+    families: list[str] | None = None,
 ) -> bytes:
     """A horizontal bar chart as SVG bytes, one bar per label, top to bottom in the order given.
 
@@ -37,6 +55,7 @@ def bar_chart_svg(
         salt: a string that makes the SVG's internal element IDs unique within the report (e.g. the chart's
             name) and stable from one rendering to the next.
         rtl: right-to-left report: bars grow from the right and labels sit on the right.
+        families: font families, in order (``font_families(language)``); default ``FONT_FAMILIES``.
     Returns:
         UTF-8 SVG bytes, about 170 mm wide, height growing with the number of bars.
     """
@@ -53,7 +72,7 @@ def bar_chart_svg(
                 "svg.fonttype": "none",
                 "svg.hashsalt": salt,
                 "font.family": "sans-serif",
-                "font.sans-serif": FONT_FAMILIES,
+                "font.sans-serif": families or FONT_FAMILIES,
                 "font.size": 8,
                 "text.color": TEXT_COLOUR,
                 "axes.edgecolor": GRID_COLOUR,

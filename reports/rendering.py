@@ -150,9 +150,10 @@ def _table(entries: list[dict], locale: Locale, names: dict[str, str]) -> list[d
 class _Charts:
     """Collects the report's charts as SVG resources served by the URL fetcher (``p2c-report:chart-N``)."""
 
-    def __init__(self, *, rtl: bool):
+    def __init__(self, *, rtl: bool, language: str):
         self.resources: dict[str, tuple[bytes, str]] = {}
         self.rtl = rtl
+        self.families = charts.font_families(language)
 
     def bars(
         self, name: str, table: list[dict], *, key: str = "raw_pledges", label: str = "pledges"
@@ -165,6 +166,7 @@ class _Charts:
             value_labels=[r[label] for r in table],
             salt=f"p2c-{name}",
             rtl=self.rtl,
+            families=self.families,
         )
         url = f"{RESOURCE_SCHEME}chart-{name}"
         self.resources[url] = (svg, "image/svg+xml")
@@ -208,7 +210,7 @@ def annual_report_context(*, snapshot: dict, revision: int, language: str, with_
     n = figures["pledges"]
     names = _synthetic_names()
     rtl = _is_bidi(language)
-    chart_set = _Charts(rtl=rtl)
+    chart_set = _Charts(rtl=rtl, language=language)
 
     breakdown_tables = {key: _table(entries, locale, names) for key, entries in tables.items()}
     pillars_by_area = []
