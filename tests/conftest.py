@@ -30,6 +30,17 @@ def staff_user(db):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts and ends in English: a request through the test client to ``/ar/...`` leaves Arabic
+    active in this thread (Django's LocaleMiddleware activates and never deactivates)."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """No cached page or figure leaks from one test into the next."""
     from django.core.cache import cache

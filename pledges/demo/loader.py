@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.text import slugify
+from modeltranslation.utils import build_localized_fieldname
 
 from organisations.models import Organisation
 from organisations.services import unique_organisation_slug
@@ -148,14 +149,34 @@ def truncate_summary(text: str, *, limit: int | None = None) -> str:
     return cut.rstrip().rstrip(",;:-–—").rstrip() + ELLIPSIS
 
 
+def by_every_name(objects) -> dict:
+    """Reference rows keyed by their case-folded name in every interface language, English first.
+
+    Args:
+        objects: an iterable of rows of a model whose ``name`` is translated (django-modeltranslation columns
+            ``name_en``, ``name_fr``, ...).
+
+    Returns: ``{"access": <FocusArea>, "accès": <FocusArea>, ...}``. Which language is active (a request's or a
+    test's) does not matter: the English name always finds the row.
+    """
+    table = {}
+    for obj in objects:
+        for code, _label in settings.LANGUAGES:
+            name = getattr(obj, build_localized_fieldname("name", code), None)
+            if name:
+                table.setdefault(name.casefold(), obj)
+    return table
+
+
 class Reference:
-    """Reference data by the keys the demo CSVs use, looked up once."""
+    """Reference data by the keys the demo CSVs use, looked up once. Names are matched in any of the six
+    languages (the demo CSVs use English), whatever language is active."""
 
     def __init__(self):
-        self.stakeholder_types = {t.name.casefold(): t for t in StakeholderType.objects.all()}
+        self.stakeholder_types = by_every_name(StakeholderType.objects.all())
         self.stakeholder_types_by_slug = {t.slug: t for t in StakeholderType.objects.all()}
-        self.focus_areas = {f.name.casefold(): f for f in FocusArea.objects.all()}
-        self.pledge_types = {t.name.casefold(): t for t in PledgeType.objects.all()}
+        self.focus_areas = by_every_name(FocusArea.objects.all())
+        self.pledge_types = by_every_name(PledgeType.objects.all())
         self.countries = {c.iso2: c for c in Country.objects.all()}
         self.currencies = set(Currency.objects.values_list("code", flat=True))
 

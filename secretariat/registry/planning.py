@@ -30,7 +30,15 @@ from organisations.models import Organisation
 from organisations.names import name_acronym
 from organisations.names import name_key as _name_key
 from organisations.selectors import SIMILAR_NAME_RATIO
-from pledges.demo.loader import CsvRow, Reference, parse_value, parse_year, published_at_for, truncate_summary
+from pledges.demo.loader import (
+    CsvRow,
+    Reference,
+    by_every_name,
+    parse_value,
+    parse_year,
+    published_at_for,
+    truncate_summary,
+)
 from pledges.models import Pledge
 from reference.models import Country, FocusArea, Pillar
 
@@ -83,9 +91,8 @@ class ImportReference(Reference):
         }
         for area in FocusArea.objects.all():
             self.focus_areas.setdefault(area.slug, area)
-        self.pillars = {}
-        for pillar in Pillar.objects.select_related("focus_area"):
-            self.pillars[pillar.name.casefold()] = pillar
+        self.pillars = by_every_name(Pillar.objects.select_related("focus_area"))
+        for pillar in self.pillars.copy().values():
             self.pillars.setdefault(pillar.slug, pillar)
         self.country_names: dict[str, Country] = {}
         for country in self.countries.values():
