@@ -2,7 +2,7 @@
 policy forbids: no inline script, event-handler attribute, ``javascript:`` URL, ``<style>`` element or ``style=``
 attribute in the HTML we serve, public pages, forms and the admin alike.
 
-``test_csp_browser.py`` loads the same pages in Chromium under the policy and fails on any violation it reports.
+``tests/browser/test_csp.py`` loads the same pages in Chromium under the policy and fails on any violation it reports.
 """
 
 import re

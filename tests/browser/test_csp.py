@@ -12,7 +12,6 @@ from django.urls import reverse
 
 from organisations.models import Membership
 from p2c.csp import content_security_policy
-from tests.browser.conftest import chromium, page  # noqa: F401 - Playwright fixtures (Debian's Chromium)
 
 from ..factories import OrganisationFactory, UserFactory, member, published_pledge
 
@@ -25,7 +24,7 @@ def session_cookie(user, live_server) -> dict:
     return {"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}
 
 
-def test_pages_work_under_the_production_policy_with_no_violation(page, live_server):  # noqa: F811
+def test_pages_work_under_the_production_policy_with_no_violation(page, live_server):
     policy = build_policy(config=default_config(content_security_policy()["DIRECTIVES"]))
     assert "script-src 'self'" in policy
     organisation = OrganisationFactory()
