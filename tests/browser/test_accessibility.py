@@ -136,7 +136,10 @@ SAMPLES = {
     "organisations:invite": [Sample("owner", lambda w: {"slug": w.lead.slug})],
     "organisations:leave": [Sample("viewer", lambda w: {"slug": w.lead.slug})],
     "organisations:transfer": [Sample("owner", lambda w: {"slug": w.lead.slug})],
-    "progress:create": [Sample("owner", lambda w: {"public_id": w.published.public_id})],
+    # A pledge with a published report and no draft (on w.published the draft report would open instead).
+    "progress:create": [
+        Sample("owner", lambda w: {"public_id": progress_matrix.published_report(w).pledge.public_id})
+    ],
     "progress:edit": [Sample("owner", lambda w: {"pk": progress_matrix.draft_report(w).pk})],
     "progress:best_practice_propose": [
         Sample("owner", lambda w: {"pk": progress_matrix.published_report(w).pk})
