@@ -4,10 +4,8 @@ import smtplib
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mass_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 
 from .models import Invitation, JoinRequest, Membership, Organisation
 
@@ -22,19 +20,22 @@ RETRY = {
 }
 
 
-def _send(template: str, recipients: list[str], context: dict) -> int:
+def _send(template: str, recipients: list[str], context: dict, language: str = "") -> int:
     """Render ``organisations/email/<template>_subject.txt`` and ``_body.txt`` (plain text: names appear
-    exactly as typed) and send one message per recipient."""
-    recipients = [r for r in recipients if r]
-    if not recipients:
-        return 0
-    with translation.override(settings.LANGUAGE_CODE):
-        context = {**context, "site_url": settings.SITE_URL}
-        subject = " ".join(render_to_string(f"organisations/email/{template}_subject.txt", context).split())
-        body = render_to_string(f"organisations/email/{template}_body.txt", context)
-    return send_mass_mail(
-        [(subject, body, settings.DEFAULT_FROM_EMAIL, [email]) for email in recipients], fail_silently=False
-    )
+    exactly as typed) and send one message per recipient, in the language each reads (``language`` for an
+    address without an account: the inviting person's). These messages are essential to membership: sent
+    whatever the person's notification preferences."""
+    from secretariat.preferences import send_in_recipients_languages
+
+    context = {**context, "site_url": settings.SITE_URL}
+
+    def render():
+        return (
+            render_to_string(f"organisations/email/{template}_subject.txt", context),
+            render_to_string(f"organisations/email/{template}_body.txt", context),
+        )
+
+    return send_in_recipients_languages(recipients, render, language=language)
 
 
 def _owner_emails(organisation_id: int) -> list[str]:
@@ -46,9 +47,11 @@ def _owner_emails(organisation_id: int) -> list[str]:
 
 
 @shared_task(**RETRY)
-def send_invitation_email(self, invitation_id: int, token: str) -> int:
+def send_invitation_email(self, invitation_id: int, token: str, language: str = "") -> int:
     """Email the invitee the link to accept or decline (``token`` is the plain token; only its digest is
-    stored). Returns the number of messages sent (0 when the invitation is no longer pending)."""
+    stored), in their language if they have an account, else in ``language`` (the inviting person's interface
+    language, a code of ``settings.LANGUAGES``). Returns the number of messages sent (0 when the invitation
+    is no longer pending)."""
     invitation = (
         Invitation.objects.select_related("organisation", "invited_by")
         .filter(pk=invitation_id, status=Invitation.Status.PENDING)
@@ -57,7 +60,7 @@ def send_invitation_email(self, invitation_id: int, token: str) -> int:
     if invitation is None:
         return 0
     link = settings.SITE_URL + reverse("organisations:invitation", kwargs={"token": token})
-    return _send("invitation", [invitation.email], {"invitation": invitation, "link": link})
+    return _send("invitation", [invitation.email], {"invitation": invitation, "link": link}, language)
 
 
 @shared_task(**RETRY)

@@ -10,8 +10,9 @@ import hashlib
 import secrets
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from organisations.models import Organisation
@@ -152,10 +153,11 @@ def _sync_partners(pledge: Pledge, organisations, invitations=()) -> None:
         tokens[row.pk] = token
         known_emails.add(email)
         new_rows.append(row)
+    language = translation.get_language() or settings.LANGUAGE_CODE  # the inviter's, for addresses only
     for row in new_rows:
         row_id, token = row.pk, tokens.get(row.pk, "")
         transaction.on_commit(
-            lambda row_id=row_id, token=token: send_partner_invitation_email.delay(row_id, token)
+            lambda row_id=row_id, token=token: send_partner_invitation_email.delay(row_id, token, language)
         )
 
 

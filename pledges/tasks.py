@@ -4,13 +4,23 @@ import smtplib
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mass_mail
 from django.template.loader import render_to_string
 from django.utils import translation
 
 from organisations.models import Membership
 
 from .models import PledgeTransition
+
+
+def _owner_and_editor_emails(organisation_id: int) -> list[str]:
+    """Addresses of the active owners and editors of an organisation (who answer for its pledges)."""
+    return list(
+        Membership.objects.filter(
+            organisation_id=organisation_id,
+            role__in=(Membership.Role.OWNER, Membership.Role.EDITOR),
+            user__is_active=True,
+        ).values_list("user__email", flat=True)
+    )
 
 
 @shared_task(
@@ -36,13 +46,7 @@ def send_pledge_transition_email(self, transition_id: int) -> int:
     )
     if record is None:
         return 0
-    recipients = list(
-        Membership.objects.filter(
-            organisation_id=record.pledge.lead_organisation_id,
-            role__in=(Membership.Role.OWNER, Membership.Role.EDITOR),
-            user__is_active=True,
-        ).values_list("user__email", flat=True)
-    )
+    recipients = _owner_and_editor_emails(record.pledge.lead_organisation_id)
     if record.to_status == "submitted":
         # The Secretariat is told too: a pledge waits for its review.
         from accounts.models import User
@@ -52,16 +56,17 @@ def send_pledge_transition_email(self, transition_id: int) -> int:
             for email in User.objects.filter(is_staff=True, is_active=True).values_list("email", flat=True)
             if email not in recipients
         ]
-    if not recipients:
-        return 0
-    with translation.override(settings.LANGUAGE_CODE):
-        context = {"record": record, "pledge": record.pledge, "site_url": settings.SITE_URL}
-        subject = render_to_string("pledges/email/transition_subject.txt", context).strip()
-        body = render_to_string("pledges/email/transition_body.txt", context)
-    messages = [(subject, body, settings.DEFAULT_FROM_EMAIL, [email]) for email in recipients]
-    from secretariat.preferences import send_notifications  # preferences and unsubscribe link
+    context = {"record": record, "pledge": record.pledge, "site_url": settings.SITE_URL}
 
-    return send_notifications(messages, kind="decisions")
+    def render():
+        return (
+            render_to_string("pledges/email/transition_subject.txt", context),
+            render_to_string("pledges/email/transition_body.txt", context),
+        )
+
+    from secretariat.preferences import send_in_recipients_languages  # language, preferences, unsubscribe
+
+    return send_in_recipients_languages(recipients, render, kind="decisions")
 
 
 @shared_task(
@@ -73,7 +78,7 @@ def send_pledge_transition_email(self, transition_id: int) -> int:
     soft_time_limit=60,
     time_limit=90,
 )
-def send_partner_invitation_email(self, partner_id: int, token: str = "") -> int:
+def send_partner_invitation_email(self, partner_id: int, token: str = "", language: str = "") -> int:
     """Invite a partner organisation to a joint pledge by email.
 
     A registered organisation's owners and editors are told to answer in their workspace; an organisation
@@ -82,6 +87,7 @@ def send_partner_invitation_email(self, partner_id: int, token: str = "") -> int
     Args:
         partner_id: primary key of the ``PledgePartner`` row.
         token: the plain invitation token, for email invitations only.
+        language: the inviting person's interface language, for an address without an account.
     Returns: the number of messages sent.
     """
     from .models import PledgePartner
@@ -94,24 +100,22 @@ def send_partner_invitation_email(self, partner_id: int, token: str = "") -> int
     if row is None:
         return 0
     if row.organisation_id:
-        recipients = list(
-            Membership.objects.filter(
-                organisation_id=row.organisation_id,
-                role__in=(Membership.Role.OWNER, Membership.Role.EDITOR),
-                user__is_active=True,
-            ).values_list("user__email", flat=True)
-        )
+        recipients = _owner_and_editor_emails(row.organisation_id)
         link = f"{settings.SITE_URL}/my/"
     else:
         recipients = [row.invited_email]
         link = f"{settings.SITE_URL}/my/partnerships/claim/{token}/"
-    if not recipients:
-        return 0
-    with translation.override(settings.LANGUAGE_CODE):
-        context = {"row": row, "pledge": row.pledge, "link": link}
-        subject = render_to_string("pledges/email/partner_invitation_subject.txt", context).strip()
-        body = render_to_string("pledges/email/partner_invitation_body.txt", context)
-    return send_mass_mail([(subject, body, settings.DEFAULT_FROM_EMAIL, [email]) for email in recipients])
+    context = {"row": row, "pledge": row.pledge, "link": link}
+
+    def render():
+        return (
+            render_to_string("pledges/email/partner_invitation_subject.txt", context),
+            render_to_string("pledges/email/partner_invitation_body.txt", context),
+        )
+
+    from secretariat.preferences import send_in_recipients_languages
+
+    return send_in_recipients_languages(recipients, render, language=language)
 
 
 @shared_task(
@@ -138,35 +142,32 @@ def send_partnership_email(self, request_id: int, event: str) -> int:
     )
     if req is None:
         return 0
-    messages = []
-    with translation.override(settings.LANGUAGE_CODE):
-        context = {"req": req, "pledge": req.pledge, "site_url": settings.SITE_URL}
-        if event == "received":
-            recipients = list(
-                Membership.objects.filter(
-                    organisation_id=req.pledge.lead_organisation_id,
-                    role__in=(Membership.Role.OWNER, Membership.Role.EDITOR),
-                    user__is_active=True,
-                ).values_list("user__email", flat=True)
-            )
-            body = render_to_string("pledges/email/partnership_received.txt", context)
-        else:
-            recipients = [req.sender.email] if req.sender else []
-            body = render_to_string("pledges/email/partnership_replied.txt", context)
-            if req.status == PartnershipRequest.Status.REPLIED and req.replied_by and req.sender:
-                messages.append(
-                    (
-                        f"[P2C] {req.from_organisation.name}",
-                        render_to_string("pledges/email/partnership_contact.txt", context),
-                        settings.DEFAULT_FROM_EMAIL,
-                        [req.replied_by.email],
-                    )
-                )
-        subject = render_to_string("pledges/email/partnership_subject.txt", context).strip()
-    messages += [(subject, body, settings.DEFAULT_FROM_EMAIL, [email]) for email in recipients]
-    from secretariat.preferences import send_notifications  # preferences and unsubscribe link
+    from secretariat.preferences import send_in_recipients_languages  # language, preferences, unsubscribe
 
-    return send_notifications(messages, kind="partnership")
+    context = {"req": req, "pledge": req.pledge, "site_url": settings.SITE_URL}
+
+    def render_subject():
+        return render_to_string("pledges/email/partnership_subject.txt", context)
+
+    sent = 0
+    if event == "received":
+        recipients = _owner_and_editor_emails(req.pledge.lead_organisation_id)
+        template = "pledges/email/partnership_received.txt"
+    else:
+        recipients = [req.sender.email] if req.sender else []
+        template = "pledges/email/partnership_replied.txt"
+        if req.status == PartnershipRequest.Status.REPLIED and req.replied_by and req.sender:
+            sent += send_in_recipients_languages(
+                [req.replied_by.email],
+                lambda: (
+                    f"[P2C] {req.from_organisation.name}",
+                    render_to_string("pledges/email/partnership_contact.txt", context),
+                ),
+                kind="partnership",
+            )
+    return sent + send_in_recipients_languages(
+        recipients, lambda: (render_subject(), render_to_string(template, context)), kind="partnership"
+    )
 
 
 @shared_task(
@@ -190,9 +191,14 @@ def send_problem_report_email(self, report_id: int) -> int:
     recipients = list(User.objects.filter(is_staff=True, is_active=True).values_list("email", flat=True))
     if not recipients:
         return 0
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = f"[P2C] {report.pledge.public_id}: " + str(translation.gettext("problem reported"))
-        body = render_to_string(
-            "pledges/email/problem_report.txt", {"report": report, "site_url": settings.SITE_URL}
-        )
-    return send_mass_mail([(subject, body, settings.DEFAULT_FROM_EMAIL, [e]) for e in recipients])
+    from secretariat.preferences import send_in_recipients_languages
+
+    return send_in_recipients_languages(
+        recipients,
+        lambda: (
+            f"[P2C] {report.pledge.public_id}: " + translation.gettext("problem reported"),
+            render_to_string(
+                "pledges/email/problem_report.txt", {"report": report, "site_url": settings.SITE_URL}
+            ),
+        ),
+    )

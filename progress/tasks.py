@@ -9,9 +9,8 @@ import smtplib
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mass_mail
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from organisations.models import Membership
@@ -31,12 +30,21 @@ MAIL_TASK = {
 }
 
 
-def _render(name: str, context: dict) -> tuple[str, str]:
-    with translation.override(settings.LANGUAGE_CODE):
-        context = {**context, "site_url": settings.SITE_URL, "admin_url": settings.ADMIN_URL}
-        subject = render_to_string(f"progress/email/{name}_subject.txt", context).strip()
-        body = render_to_string(f"progress/email/{name}_body.txt", context)
-    return " ".join(subject.split()), body
+def _send(name: str, context: dict, recipients: list[str], kind: str | None = None) -> int:
+    """Render ``progress/email/<name>_subject.txt`` and ``_body.txt`` in each recipient's language and send
+    (``kind``: the kind of non-essential mail, ``secretariat.preferences.KINDS``; None for the Secretariat's
+    work mail)."""
+    from secretariat.preferences import send_in_recipients_languages  # language, preferences, unsubscribe
+
+    context = {**context, "site_url": settings.SITE_URL, "admin_url": settings.ADMIN_URL}
+
+    def render():
+        return (
+            render_to_string(f"progress/email/{name}_subject.txt", context),
+            render_to_string(f"progress/email/{name}_body.txt", context),
+        )
+
+    return send_in_recipients_languages(recipients, render, kind=kind)
 
 
 def _staff_emails() -> list[str]:
@@ -78,7 +86,7 @@ def send_reminder_email(self, reminder_id: int) -> int:
     if filed or not reminder.user.is_active or not reminder.user.email:
         return 0
     overdue = reminder.step.startswith("overdue_")
-    subject, body = _render(
+    sent = _send(
         "reminder",
         {
             "reminder": reminder,
@@ -87,11 +95,8 @@ def send_reminder_email(self, reminder_id: int) -> int:
             "overdue": overdue,
             "days_left": {"due_14": 14, "due_3": 3}.get(reminder.step),
         },
-    )
-    from secretariat.preferences import send_notifications  # preferences and unsubscribe link
-
-    sent = send_notifications(
-        [(subject, body, settings.DEFAULT_FROM_EMAIL, [reminder.user.email])], kind="reminders"
+        [reminder.user.email],
+        kind="reminders",
     )
     ReminderSent.objects.filter(pk=reminder.pk).update(emailed_at=timezone.now())
     return sent
@@ -112,8 +117,7 @@ def send_report_submitted_email(self, report_id: int) -> int:
     recipients = _staff_emails()
     if report is None or report.status != ProgressReport.Status.SUBMITTED or not recipients:
         return 0
-    subject, body = _render("submitted", {"report": report, "pledge": report.pledge})
-    return send_mass_mail([(subject, body, settings.DEFAULT_FROM_EMAIL, [e]) for e in recipients])
+    return _send("submitted", {"report": report, "pledge": report.pledge}, recipients)
 
 
 @shared_task(**MAIL_TASK)
@@ -144,12 +148,7 @@ def send_report_decision_email(self, report_id: int) -> int:
         recipients.append(report.author.email)
     if not recipients:
         return 0
-    subject, body = _render("decision", {"report": report, "pledge": report.pledge})
-    from secretariat.preferences import send_notifications  # preferences and unsubscribe link
-
-    return send_notifications(
-        [(subject, body, settings.DEFAULT_FROM_EMAIL, [e]) for e in recipients], kind="decisions"
-    )
+    return _send("decision", {"report": report, "pledge": report.pledge}, recipients, kind="decisions")
 
 
 @shared_task(**MAIL_TASK)
@@ -165,8 +164,7 @@ def send_followers_email(self, report_id: int) -> int:
     )
     if not recipients:
         return 0
-    subject, body = _render("followers", {"report": report, "pledge": report.pledge})
-    return send_mass_mail([(subject, body, settings.DEFAULT_FROM_EMAIL, [e]) for e in recipients])
+    return _send("followers", {"report": report, "pledge": report.pledge}, recipients, kind="digests")
 
 
 @shared_task(**MAIL_TASK)
@@ -176,5 +174,4 @@ def send_best_practice_proposed_email(self, best_practice_id: int) -> int:
     recipients = _staff_emails()
     if practice is None or not recipients:
         return 0
-    subject, body = _render("best_practice", {"practice": practice, "pledge": practice.pledge})
-    return send_mass_mail([(subject, body, settings.DEFAULT_FROM_EMAIL, [e]) for e in recipients])
+    return _send("best_practice", {"practice": practice, "pledge": practice.pledge}, recipients)

@@ -27,11 +27,15 @@ TOKEN_SALT = "p2c.secretariat.unsubscribe"  # noqa: S105 - a signing namespace, 
 
 
 def _preferences(user):
-    from .models import NotificationPreferences
+    """The person's saved preferences (the related row, fetched once per account object), or None."""
+    from django.core.exceptions import ObjectDoesNotExist
 
     if user is None or not getattr(user, "pk", None):
         return None
-    return NotificationPreferences.objects.filter(user_id=user.pk).first()
+    try:
+        return user.notification_preferences
+    except ObjectDoesNotExist:
+        return None
 
 
 def wants(user, kind: str) -> bool:
@@ -123,49 +127,65 @@ def notification_message(*, subject: str, body: str, user, kind: str, from_email
     )
 
 
-def send_notifications(messages, *, kind: str, fail_silently: bool = False) -> int:
-    """Send ``messages`` (``send_mass_mail`` tuples ``(subject, body, from_email, [address, ...])``) as mail of
-    ``kind``: an address that belongs to an account is left out when the person does not want ``kind``, and
-    otherwise gets the unsubscribe link and headers (``notification_message``); an address without an account
-    (a person invited by email) gets the message as it is.
+def send_in_recipients_languages(
+    addresses, render, *, kind: str | None = None, language: str | None = None, fail_silently: bool = False
+) -> int:
+    """Send one message to each address, rendered in the language its recipient reads (issue "six UN languages":
+    emails in the recipient's language).
 
     Args:
-        messages: an iterable of 4-tuples, as for ``django.core.mail.send_mass_mail``.
-        kind: one of ``KINDS``.
+        addresses: email addresses; blanks and repeats (compared without regard to case) are dropped.
+        render: a callable without arguments returning ``(subject, body)`` (plain text). It is called once per
+            language needed, with that language active (``translation.override``), so ``gettext`` and
+            ``{% translate %}`` in it give that language.
+        kind: one of ``KINDS`` for non-essential mail (an account that turned the kind off is left out; the others
+            get the unsubscribe link and headers, ``notification_message``), or None for mail sent regardless
+            (invitations, mail to the Secretariat about its queue).
+        language: the language for an address without an account (a person invited by email): normally the
+            language of the person who invited them. Default ``settings.LANGUAGE_CODE``.
     Returns: the number of messages sent.
+    Raises:
+        ValueError: ``kind`` is not None and not one of ``KINDS``.
+        smtplib.SMTPException and OSError from the mail backend unless ``fail_silently`` (the Celery tasks
+        retry on them).
     """
     from django.contrib.auth import get_user_model
     from django.core.mail import get_connection
+    from django.utils import translation
 
-    if kind not in KINDS:
+    if kind is not None and kind not in KINDS:
         raise ValueError(f"unknown kind of email {kind!r}")
-    messages = list(messages)
-    addresses = {address.lower() for _s, _b, _f, to in messages for address in to if address}
+    available = {code for code, _name in settings.LANGUAGES}
+    fallback = language if language in available else settings.LANGUAGE_CODE
+    unique = {}
+    for address in addresses:
+        if address and address.strip():
+            unique.setdefault(address.strip().lower(), address.strip())
+    if not unique:
+        return 0
     users = {}
-    if addresses:
-        for user in get_user_model().objects.filter(email__in=sorted(addresses)):
-            users[user.email.lower()] = user
-        missing = addresses - set(users)
-        if missing:  # addresses typed with other capitals than the account's
-            condition = Q()
-            for address in missing:
-                condition |= Q(email__iexact=address)
-            for user in get_user_model().objects.filter(condition):
-                users.setdefault(user.email.lower(), user)
+    condition = Q()
+    for address in unique:
+        condition |= Q(email__iexact=address)
+    for user in get_user_model().objects.filter(condition).select_related("notification_preferences"):
+        users.setdefault(user.email.lower(), user)
+    by_language: dict[str, list] = {}
+    for key, address in unique.items():
+        user = users.get(key)
+        if user is not None and kind is not None and not wants(user, kind):
+            continue
+        lang = preferred_language(user) if user is not None else fallback
+        by_language.setdefault(lang, []).append((address, user))
     outgoing = []
-    for subject, body, from_email, to in messages:
-        for address in to:
-            if not address:
-                continue
-            user = users.get(address.lower())
-            if user is None:
-                outgoing.append(EmailMessage(subject, body, from_email, [address]))
-            elif wants(user, kind):
-                outgoing.append(
-                    notification_message(
-                        subject=subject, body=body, user=user, kind=kind, from_email=from_email
-                    )
-                )
+    for lang, recipients in sorted(by_language.items()):
+        with translation.override(lang):
+            subject, body = render()
+            subject = " ".join(str(subject).split())
+            for address, user in recipients:
+                if user is not None and kind is not None:
+                    outgoing.append(notification_message(subject=subject, body=body, user=user, kind=kind))
+                else:
+                    outgoing.append(EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [address]))
     if not outgoing:
         return 0
     return get_connection(fail_silently=fail_silently).send_messages(outgoing) or 0

@@ -6,7 +6,7 @@ import secrets
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from p2c.exceptions import ApplicationError
@@ -88,7 +88,7 @@ def invitation_create(*, organisation: Organisation, email: str, role: str, by) 
         sent_at=now,
         expires_at=_expiry(now),
     )
-    _queue(_tasks().send_invitation_email, invitation.pk, token)
+    _queue(_tasks().send_invitation_email, invitation.pk, token, translation.get_language() or "")
     return invitation, token
 
 
@@ -109,7 +109,7 @@ def invitation_resend(*, invitation: Invitation, by) -> str:
     invitation.sent_at = now
     invitation.expires_at = _expiry(now)
     invitation.save(update_fields=["token_hash", "sent_at", "expires_at"])
-    _queue(_tasks().send_invitation_email, invitation.pk, token)
+    _queue(_tasks().send_invitation_email, invitation.pk, token, translation.get_language() or "")
     return token
 
 
