@@ -29,7 +29,7 @@ class AnyLanguagePrefixPattern(LocalePrefixPattern):
                 return path.removeprefix(prefix), (), {}
             lowered = path.lower()
             if lowered.startswith(prefix.lower()):
-                return path[len(prefix):], (), {}
+                return path[len(prefix) :], (), {}
         return path, (), {}
 
 

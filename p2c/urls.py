@@ -2,9 +2,8 @@
 
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
-
 from django.contrib.sitemaps.views import sitemap
+from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from pledges.sitemaps import SITEMAPS

@@ -6,9 +6,17 @@ from django.urls import reverse
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize(("prefix", "lang", "direction"),
-                         [("", "en", "ltr"), ("/ar", "ar", "rtl"), ("/fr", "fr", "ltr"), ("/zh-hans", "zh-hans", "ltr"),
-                          ("/ru", "ru", "ltr"), ("/es", "es", "ltr")])
+@pytest.mark.parametrize(
+    ("prefix", "lang", "direction"),
+    [
+        ("", "en", "ltr"),
+        ("/ar", "ar", "rtl"),
+        ("/fr", "fr", "ltr"),
+        ("/zh-hans", "zh-hans", "ltr"),
+        ("/ru", "ru", "ltr"),
+        ("/es", "es", "ltr"),
+    ],
+)
 def test_prefixed_urls_answer_in_their_language(client, prefix, lang, direction):
     response = client.get(f"{prefix}/pledges/")
     assert response.status_code == 200

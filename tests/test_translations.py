@@ -30,9 +30,16 @@ def fresh_catalogues(tmp_path_factory):
 
     with override_settings(LOCALE_PATHS=[target]):
         call_command(
-            "makemessages", *[f"--locale={code.replace('-', '_').replace('zh_hans', 'zh_Hans')}" for code in LANGUAGES],
-            "--ignore=.venv/*", "--ignore=test-artifacts/*", "--ignore=tests/*", "--ignore=benchmarks/*",
-            "--ignore=staticfiles/*", "--no-obsolete", "--no-location", verbosity=0,
+            "makemessages",
+            *[f"--locale={code.replace('-', '_').replace('zh_hans', 'zh_Hans')}" for code in LANGUAGES],
+            "--ignore=.venv/*",
+            "--ignore=test-artifacts/*",
+            "--ignore=tests/*",
+            "--ignore=benchmarks/*",
+            "--ignore=staticfiles/*",
+            "--no-obsolete",
+            "--no-location",
+            verbosity=0,
         )
     return target
 
@@ -41,7 +48,9 @@ def fresh_catalogues(tmp_path_factory):
 def test_every_string_is_translated(fresh_catalogues, language):
     locale = language.replace("-", "_").replace("zh_hans", "zh_Hans")
     catalogue = _catalogue(fresh_catalogues / locale / "LC_MESSAGES" / "django.po")
-    untranslated = [m.id for m in catalogue if m.id and not (m.string if isinstance(m.string, str) else all(m.string))]
+    untranslated = [
+        m.id for m in catalogue if m.id and not (m.string if isinstance(m.string, str) else all(m.string))
+    ]
     fuzzy = [m.id for m in catalogue if m.id and m.fuzzy]
     assert not untranslated, f"{len(untranslated)} untranslated in {language}, e.g. {untranslated[:5]}"
     assert not fuzzy, f"{len(fuzzy)} fuzzy in {language}, e.g. {fuzzy[:5]}"

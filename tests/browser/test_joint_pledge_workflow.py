@@ -78,7 +78,9 @@ def test_joint_pledge_from_invitation_to_approved_revision(live_server, chromium
     assert (row.status, row.role, str(row.share_percent)) == ("confirmed", "implementing", "25.00")
 
     # The moderator requests changes; the lead sees why, fixes and resubmits; the moderator publishes.
-    _admin_action(sp, base, "pledges/pledge", pledge.pk, "request_changes", "Name the districts.", "Request changes")
+    _admin_action(
+        sp, base, "pledges/pledge", pledge.pk, "request_changes", "Name the districts.", "Request changes"
+    )
     lp.goto(f"{base}/my/")
     assert "Name the districts." in lp.content()
     lp.get_by_role("link", name=re.compile(r"^Edit")).first.click()
@@ -110,4 +112,7 @@ def test_joint_pledge_from_invitation_to_approved_revision(live_server, chromium
     assert "Community networks in rural Zambia and Malawi" in sp.content()
     _admin_action(sp, base, "pledges/pledgerevision", revision.pk, "approve")
     visitor.reload()
-    assert visitor.get_by_role("heading", level=1).inner_text() == "Community networks in rural Zambia and Malawi"
+    assert (
+        visitor.get_by_role("heading", level=1).inner_text()
+        == "Community networks in rural Zambia and Malawi"
+    )
