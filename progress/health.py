@@ -15,9 +15,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from p2c.templatetags.p2c_format import local_date
 
 from .models import ImplementationStatus
 
@@ -205,7 +206,7 @@ def expected_percent(
 
 
 def _date(value: dt.date) -> str:
-    return date_format(value, "DATE_FORMAT")
+    return local_date(value)
 
 
 def assess(

@@ -67,3 +67,43 @@ def test_searching_a_country_in_another_language_finds_it(client):
     for query in ("Côte d’Ivoire", "ساحل العاج", "科特迪瓦", "Кот-д’Ивуар"):
         response = client.get("/pledges/", {"q": query})
         assert [p.public_id for p in response.context["page"].object_list] == [pledge.public_id], query
+
+
+@pytest.mark.parametrize(
+    ("prefix", "language", "cldr"),
+    [
+        ("", "en", "en_GB"),
+        ("/ar", "ar", "ar"),
+        ("/fr", "fr", "fr"),
+        ("/zh-hans", "zh-hans", "zh_Hans"),
+        ("/ru", "ru", "ru"),
+        ("/es", "es", "es"),
+    ],
+)
+def test_dates_numbers_and_money_on_a_pledge_page_are_babels(client, prefix, language, cldr):
+    """The pledge page's dates, value and deliverable target are exactly what babel (CLDR) gives for the
+    language: nothing is formatted by hand."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from babel.dates import format_date
+    from babel.numbers import format_currency, format_decimal
+
+    from tests.factories import published_pledge
+
+    pledge = published_pledge(title="Backbone for Malawi", value="1234567.5")
+    pledge.start_date, pledge.end_date = dt.date(2025, 3, 1), dt.date(2027, 12, 31)
+    pledge.save(update_fields=["start_date", "end_date"])
+    pledge.deliverables.create(
+        title="Towers", due_date=dt.date(2026, 6, 30), target_value=Decimal("12500.5"), unit="towers"
+    )
+    html = client.get(f"{prefix}/pledges/{pledge.public_id}/").content.decode()
+    babel_locale = "en" if language == "en" else cldr  # money and numbers: the language's own CLDR locale
+    for expected in (
+        format_date(dt.date(2025, 3, 1), "long", locale=cldr),
+        format_date(dt.date(2027, 12, 31), "long", locale=cldr),
+        format_date(dt.date(2026, 6, 30), "long", locale=cldr),
+        format_decimal(Decimal("12500.5"), locale=babel_locale),
+        format_currency(Decimal("1234567.5"), "USD", locale=babel_locale),
+    ):
+        assert expected in html, f"{expected!r} not on the {language} page"

@@ -175,7 +175,6 @@ MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
-FORMAT_MODULE_PATH = ["p2c.formats"]
 # The platform's reporting time zone: the annual report for year Y covers pledges published on or before
 # 31 December Y, 23:59:59 in this zone (DESIGN.md, "Time").
 P2C_TIME_ZONE = env("P2C_TIME_ZONE", default="UTC")

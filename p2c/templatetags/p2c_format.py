@@ -1,11 +1,18 @@
-"""Locale-aware formatting of numbers and money (babel / CLDR) for templates."""
+"""Locale-aware formatting of dates, numbers and money (babel / CLDR) for templates and Python code.
+
+No format is written by hand: every pattern comes from CLDR for the active language. English dates use CLDR's
+``en_GB`` patterns (day month year, "29 November 2026", as in UN documents); every other language its own.
+"""
 
 import copy
+import datetime as dt
 from decimal import Decimal, InvalidOperation
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_time
 from babel.numbers import format_compact_currency, format_currency, format_decimal
 from django import template
+from django.utils import timezone
 from django.utils.translation import get_language, to_locale
 
 register = template.Library()
@@ -13,6 +20,50 @@ register = template.Library()
 
 def _locale() -> str:
     return to_locale(get_language() or "en")
+
+
+# CLDR locale of the dates of a language where it differs from the language's own (see the module docstring).
+DATE_LOCALES = {"en": "en_GB"}
+
+
+def date_locale(language: str | None = None) -> Locale:
+    """The babel locale for dates in ``language`` (a code of ``settings.LANGUAGES``; default the active one)."""
+    code = language or get_language() or "en"
+    try:
+        return Locale.parse(DATE_LOCALES.get(code, to_locale(code)))
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse(DATE_LOCALES["en"])
+
+
+@register.filter
+def local_date(value, length: str = "long") -> str:
+    """A date (or the date of an aware datetime, in the site's time zone) in the active language.
+
+    Args:
+        value: ``datetime.date`` or ``datetime.datetime``; anything else gives "".
+        length: a CLDR date length, "long" ("29 November 2026") or "medium" ("29 Nov 2026").
+    """
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    if not isinstance(value, dt.date):
+        return ""
+    return format_date(
+        value, length if length in ("short", "medium", "long", "full") else "long", locale=date_locale()
+    )
+
+
+@register.filter
+def local_datetime(value) -> str:
+    """An aware datetime in the site's time zone (``TIME_ZONE``): CLDR's long date and short time joined by the
+    language's date-time pattern ("29 November 2026, 16:05"); "" for anything else."""
+    if not isinstance(value, dt.datetime):
+        return ""
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    locale = date_locale()
+    return locale.datetime_formats["medium"].format(
+        format_time(value, "short", locale=locale), format_date(value, "long", locale=locale)
+    )
 
 
 def _decimal(value):
