@@ -115,6 +115,12 @@ PLEDGE_COLUMNS = [
     Column(
         "description", "text", _("Description: what will be done, for whom, and how."), "Pledge.description"
     ),
+    Column(
+        "language",
+        "code",
+        _("The language the pledge's texts are written in (en, ar, zh-hans, fr, ru, es)."),
+        "Pledge.language",
+    ),
     Column("website", "url", _("A page about the pledge or the programme."), "Pledge.website"),
     Column(
         "status",
@@ -309,6 +315,7 @@ _PLEDGE_VALUES = (
     "title",
     "summary",
     "description",
+    "language",
     "website",
     "status",
     "published_at",
@@ -464,6 +471,7 @@ def pledge_rows(pledges, *, on_date: dt.date | None = None, chunk_size: int = CH
             title,
             summary,
             description,
+            language,
             website,
             status,
             published_at,
@@ -493,6 +501,7 @@ def pledge_rows(pledges, *, on_date: dt.date | None = None, chunk_size: int = CH
                 "title": title,
                 "summary": summary,
                 "description": description,
+                "language": language,
                 "website": website,
                 "status": status,
                 "published_at": _iso(published_at),

@@ -107,7 +107,9 @@ def _clean(text: str) -> str:
 
 def activity_element(row: dict, *, today: dt.date, focus_area_uri: str, pillar_uri: str):
     """The ``<iati-activity>`` element of one pledge row (``datasets.pledge_rows``)."""
-    attrs = {"last-updated-datetime": row["updated_at"], XML_LANG: settings.LANGUAGE_CODE}
+    # The activity's default language is the language its texts were written in (ISO 639-1: "zh" for zh-hans).
+    language = (row.get("language") or settings.LANGUAGE_CODE).split("-")[0]
+    attrs = {"last-updated-datetime": row["updated_at"], XML_LANG: language}
     if row["value_currency"]:
         attrs["default-currency"] = row["value_currency"]
     activity = etree.Element("iati-activity", attrs)

@@ -237,6 +237,7 @@ class PledgeAdmin(SimpleHistoryAdmin):
                     "title",
                     "summary",
                     "description",
+                    "language",
                     "website",
                     "focal_point",
                 )

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from babel.numbers import NumberFormatError, parse_decimal
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext_lazy as _
@@ -214,6 +215,7 @@ class PledgeForm(forms.ModelForm):
             "title",
             "summary",
             "description",
+            "language",
             "website",
             "focus_areas",
             "pillars",
@@ -244,6 +246,13 @@ class PledgeForm(forms.ModelForm):
     def __init__(self, *args, lead_organisation: Organisation, **kwargs):
         super().__init__(*args, **kwargs)
         self.lead_organisation = lead_organisation
+        # Optional on the form: left out, a new pledge is taken to be in the interface's language.
+        self.fields["language"].required = False
+        if self.instance._state.adding and not self.is_bound:
+            # A new pledge is presumably written in the language of the interface it is typed in.
+            language = get_language()
+            if language in dict(settings.LANGUAGES):
+                self.initial["language"] = language
         # Verified organisations only: pending or rejected ones are not shown to others (invite them by email).
         self.fields["partners"].queryset = Organisation.objects.filter(
             verification=Organisation.Verification.VERIFIED
@@ -291,6 +300,15 @@ class PledgeForm(forms.ModelForm):
         if not has_visible_text(title):
             raise forms.ValidationError(_("Please give the pledge a title."))
         return title
+
+    def clean_language(self):
+        language = self.cleaned_data.get("language")
+        if language:
+            return language
+        if not self.instance._state.adding:
+            return self.instance.language
+        current = get_language()
+        return current if current in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
     def clean_start_date(self):
         return self._clean_date("start_date")

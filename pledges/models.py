@@ -63,6 +63,16 @@ class Pledge(models.Model):
         blank=True,
         help_text=_("Plain text; line breaks are kept. What will be done, for whom, and how."),
     )
+    language = models.CharField(
+        _("language of the text"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_(
+            "The language the title, summary, description and deliverables are written in. They are shown as "
+            "written, in every language of the site."
+        ),
+    )
     website = models.URLField(
         _("website"), max_length=300, blank=True, help_text=_("A page about the pledge or the programme.")
     )
@@ -161,7 +171,11 @@ class Pledge(models.Model):
         ordering = ["-published_at", "-created_at"]
         verbose_name = _("pledge")
         verbose_name_plural = _("pledges")
-        indexes = [models.Index(fields=["status", "-published_at"])]
+        indexes = [
+            models.Index(fields=["status", "-published_at"]),
+            # The fingerprint of the published data (selectors.pledges_fingerprint) reads MAX(updated_at).
+            models.Index(fields=["updated_at"], name="pledge_updated_at"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(start_date__isnull=True)

@@ -28,6 +28,7 @@ SCALAR_FIELDS = (
     "title",
     "summary",
     "description",
+    "language",
     "website",
     "is_global",
     "start_date",

@@ -131,6 +131,7 @@ class PledgeSerializer(serializers.ModelSerializer):
             "title",
             "summary",
             "description",
+            "language",
             "website",
             "status",
             "lead_organisation",

@@ -12,7 +12,9 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time
 from babel.numbers import format_compact_currency, format_currency, format_decimal
 from django import template
+from django.conf import settings
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, to_locale
 
 register = template.Library()
@@ -64,6 +66,17 @@ def local_datetime(value) -> str:
     return locale.datetime_formats["medium"].format(
         format_time(value, "short", locale=locale), format_date(value, "long", locale=locale)
     )
+
+
+@register.simple_tag
+def text_lang(language: str) -> str:
+    """The ``lang`` attribute of text typed by an organisation in ``language`` (a code of ``settings.LANGUAGES``)
+    when it differs from the page's language (WCAG 3.1.2): `` lang="fr"``; empty when the languages are the same
+    or the code is unknown. The elements carrying such text also have ``dir="auto"``, so an Arabic text runs right
+    to left in a left-to-right page and the other way round."""
+    if language not in dict(settings.LANGUAGES) or language == (get_language() or settings.LANGUAGE_CODE):
+        return ""
+    return mark_safe(f' lang="{language}"')  # noqa: S308 - a code from settings.LANGUAGES only
 
 
 def _decimal(value):
