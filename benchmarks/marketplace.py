@@ -34,6 +34,7 @@ TARGETS = {"marketplace": 0.25, "pledge page": 0.4, "dashboard": 0.25}
 
 
 def manage(*args, env):
+    """Run one of this project's management commands (at most an hour); raises CalledProcessError on failure."""
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, timeout=3600)
 
 
@@ -93,6 +94,7 @@ def main() -> int:
         print(f"Generating {args.pledges - have} pledges ...", flush=True)
         manage("generate_pledges", "--count", str(args.pledges - have), env=env)
     have = query(database_url, "SELECT count(*) FROM pledges_pledge WHERE status = 'published'")[0]
+    manage("collectstatic", "--no-input", "-v0", env=env)  # production serves hashed, compressed files
     public_id = query(
         database_url,
         "SELECT public_id FROM pledges_pledge WHERE status = 'published' ORDER BY published_at DESC LIMIT 1",

@@ -10,4 +10,7 @@ class PledgesConfig(AppConfig):
         from . import (
             permissions,  # noqa: F401 - registers this app's rules
             personal_data,  # noqa: F401 - registers this app's part of the data export
+            signals,
         )
+
+        signals.connect()

@@ -1,12 +1,17 @@
 """Facet counts of the marketplace: how many of the pledges found have each focus area, pillar, type, ...
 
-All facets come from one SQL query (a UNION ALL of grouped counts), whatever the number of facets, pledges or
-reference rows, so the marketplace's query count stays constant.
+All facets come from one SQL query, whatever the number of facets, pledges or reference rows, so the
+marketplace's query count stays constant: the pledges found are selected once, in a common table expression
+(``WITH p2c_found AS (...)``), and each facet is a grouped count over them, joined by UNION ALL. (Selecting the
+pledges found once matters: with the filters and a search term over 100,000 pledges, repeating the selection in
+each of the 13 facets took seconds.)
 """
 
 from collections import defaultdict
 
+from django.db import connections
 from django.db.models import CharField, Count, F, IntegerField, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, ExtractYear
 from django.utils import timezone
 
@@ -45,7 +50,8 @@ def marketplace_facets(queryset) -> dict[str, dict[str, int]]:
     alpha-2 codes (``country``), M49 codes (``region``, ``sub_region``), "LDC"/"LLDC"/"SIDS" (``group``, by the
     dated membership today), stakeholder type slugs, start years (as text), "yes"/"no" (``seeking``).
     """
-    ids = queryset.order_by().values("id")
+    found_sql, found_params = queryset.order_by().values("id").query.sql_with_params()
+    ids = RawSQL("SELECT id FROM p2c_found", ())  # noqa: S611 - a fixed name, no input
     parts = []
     for facet, (relation, key) in MANY_FACETS.items():
         through = getattr(Pledge, relation).through.objects.filter(pledge_id__in=ids)
@@ -56,8 +62,12 @@ def marketplace_facets(queryset) -> dict[str, dict[str, int]]:
     parts.append(_grouped(pledges, "seeking", F("seeking_partners"), "id"))
     memberships = CountryGroupMembership.objects.on(timezone.localdate()).filter(country__pledges__in=ids)
     parts.append(_grouped(memberships, "group", F("group__code"), "country__pledges"))
+    union_sql, union_params = parts[0].union(*parts[1:], all=True).query.sql_with_params()
     counts: dict[str, dict[str, int]] = defaultdict(dict)
-    for facet, key, n in parts[0].union(*parts[1:], all=True):
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(f"WITH p2c_found AS ({found_sql}) {union_sql}", [*found_params, *union_params])
+        rows = cursor.fetchall()
+    for facet, key, n in rows:
         if key is not None:
             counts[facet][str(key)] = n
     seeking = counts.get("seeking", {})

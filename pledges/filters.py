@@ -41,8 +41,29 @@ SORT_LABELS = {
 }
 
 
-def _multi(field_name, queryset, to_field, label):
-    return django_filters.ModelMultipleChoiceFilter(
+class RelatedInFilter(django_filters.ModelMultipleChoiceFilter):
+    """One or more values of a many-valued relation of the pledge (OR), as ``id IN (subquery)``: no join in the
+    outer query, so a pledge is never repeated and the list needs no DISTINCT (the marketplace's speed on
+    100,000 pledges)."""
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        relation = self.field_name.rsplit("__", 1)[0]
+        return qs.filter(id__in=Pledge.objects.filter(**{f"{relation}__in": value}).values("id"))
+
+
+class RelatedFilter(django_filters.ModelChoiceFilter):
+    """One value of a many-valued relation of the pledge, as ``id IN (subquery)`` (see ``RelatedInFilter``)."""
+
+    def filter(self, qs, value):
+        if value in (None, ""):
+            return qs
+        return qs.filter(id__in=Pledge.objects.filter(**{self.field_name: value}).values("id"))
+
+
+def _multi(field_name, queryset, to_field, label, filter_class=RelatedInFilter):
+    return filter_class(
         field_name=field_name,
         to_field_name=to_field,
         queryset=queryset,
@@ -63,6 +84,7 @@ class PledgeFilter(django_filters.FilterSet):
         StakeholderType.objects.all(),
         "slug",
         _("Stakeholder type"),
+        filter_class=django_filters.ModelMultipleChoiceFilter,  # one lead organisation: no repeats
     )
     region = django_filters.ModelChoiceFilter(
         method="in_region",
@@ -71,7 +93,7 @@ class PledgeFilter(django_filters.FilterSet):
         label=_("Region"),
         empty_label=_("Any region"),
     )
-    country = django_filters.ModelChoiceFilter(
+    country = RelatedFilter(
         field_name="beneficiary_countries",
         to_field_name="iso2",
         queryset=Country.objects.all(),
@@ -123,7 +145,3 @@ class PledgeFilter(django_filters.FilterSet):
             | Q(regions=value)
         )
         return queryset.filter(id__in=Pledge.objects.filter(inside).values("id"))
-
-    def filter_queryset(self, queryset):
-        # Multi-valued joins can repeat a pledge: keep each once.
-        return super().filter_queryset(queryset).distinct()

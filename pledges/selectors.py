@@ -1,6 +1,13 @@
 """Every non-trivial read of pledges: the marketplace, the workspace, scoped lookups."""
 
-from django.db.models import Prefetch, Q
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.paginator import Page, Paginator
+from django.db.models import Max, Prefetch, Q
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 from organisations.models import Membership
 from organisations.selectors import PLEDGE_EDITING_ROLES
@@ -28,6 +35,99 @@ def _with_card_relations(qs):
 def pledges_published():
     """Published pledges, with what a marketplace card shows (constant query count per page)."""
     return _with_card_relations(Pledge.objects.published())
+
+
+def pledges_fingerprint() -> str:
+    """A short text that changes whenever what public pages show of the pledges changes: the key of caches of
+    figures computed from them (marketplace pages, dashboard).
+
+    Made of the latest ``updated_at`` and the highest ID of the pledges (two index look-ups, fast on any number
+    of pledges; they catch bulk inserts) and the generation that ``pledges.signals`` renews on every save or
+    deletion of a pledge, partner, deliverable, organisation, progress report or reference row and every change of
+    a pledge's relations. A bulk ``update`` shows once the caches expire (``P2C_FIGURES_CACHE_SECONDS``).
+    """
+    from .signals import current_generation
+
+    found = Pledge.objects.aggregate(last=Max("updated_at"), top=Max("id"))
+    return f"{found['top']}:{found['last'] and found['last'].timestamp()}:{current_generation()}"
+
+
+def public_fragment(name: str, parts, render, *, fingerprint: str | None = None) -> SafeString:
+    """HTML that is the same for every visitor of a public page, rendered once and cached.
+
+    Args:
+        name: which fragment ("marketplace", "pledge", "dashboard").
+        parts: what else the fragment depends on (the query string, a public ID), any ``repr``-able value.
+        render: a callable without arguments returning the HTML (a ``render_to_string`` of a template that shows
+            nothing of the person looking: no CSRF token, no menu, no permission-dependent link).
+        fingerprint: ``pledges_fingerprint()`` if the caller has it already.
+    Returns: the HTML, marked safe (it is our own rendering). Cached for ``P2C_FIGURES_CACHE_SECONDS`` under a
+        key of the name, the active language, ``parts`` and the fingerprint, so any saved change shows at once.
+    """
+    raw = f"{name}|{get_language()}|{parts!r}|{fingerprint or pledges_fingerprint()}"
+    key = f"p2c:fragment:{name}:" + hashlib.sha256(raw.encode()).hexdigest()
+    html = cache.get(key)
+    if html is None:
+        html = str(render())
+        cache.set(key, html, settings.P2C_FIGURES_CACHE_SECONDS)
+    return mark_safe(html)  # noqa: S308 - our own template rendering, cached as it was rendered
+
+
+def _cache_key_part(value) -> str:
+    if hasattr(value, "pk"):
+        return str(value.pk)
+    if isinstance(value, list | tuple | set) or hasattr(value, "model"):
+        return ",".join(sorted(_cache_key_part(v) for v in value))
+    return str(value)
+
+
+def marketplace_page(
+    pledge_filter, queryset, *, page_number, per_page: int, sort: str, fingerprint: str | None = None
+):
+    """One page of the marketplace and the facet counts of everything found.
+
+    The expensive part (counting what the filters and the search find, the IDs of the page and the facets:
+    each a scan of the pledges) is cached for ``P2C_FIGURES_CACHE_SECONDS`` under a key made of the filters'
+    cleaned values (unknown parameters never reach the key), the sort, the page and ``pledges_fingerprint()``,
+    so a new or changed pledge shows at once. The page's pledges themselves are read fresh, by their IDs.
+
+    Args:
+        pledge_filter: the bound ``PledgeFilter`` (its form already validated by ``queryset``'s evaluation).
+        queryset: ``pledge_filter.qs`` in the chosen order.
+        page_number: the ``?page=`` value as given (invalid or too large: the nearest page, as
+            ``Paginator.get_page``).
+        per_page: pledges per page (10, 20, 50 or 100).
+        sort: the chosen order's name (part of the key).
+        fingerprint: ``pledges_fingerprint()`` if the caller has it already.
+    Returns: ``(page, facets)``: a ``django.core.paginator.Page`` of pledges with the card relations, and
+        ``facets.marketplace_facets``'s dict.
+    """
+    from . import facets
+
+    cleaned = getattr(pledge_filter.form, "cleaned_data", {}) or {}
+    state = sorted(
+        (name, _cache_key_part(value))
+        for name, value in cleaned.items()
+        if value not in (None, "", [], False)
+    )
+    raw = f"{fingerprint or pledges_fingerprint()}|{state}|{sort}|{per_page}|{page_number}"
+    key = "p2c:marketplace:" + hashlib.sha256(raw.encode()).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        page = Paginator(queryset, per_page).get_page(page_number)
+        found = {
+            "count": page.paginator.count,
+            "number": page.number,
+            "ids": [pledge.id for pledge in page.object_list],
+            "facets": facets.marketplace_facets(queryset),
+        }
+        cache.set(key, found, settings.P2C_FIGURES_CACHE_SECONDS)
+        return page, found["facets"]
+    by_id = {p.id: p for p in pledges_published().filter(id__in=found["ids"])}
+    paginator = Paginator([], per_page)
+    paginator.count = found["count"]  # cached_property: the count found above
+    page = Page([by_id[i] for i in found["ids"] if i in by_id], found["number"], paginator)
+    return page, found["facets"]
 
 
 def pledges_visible_to(user):
@@ -190,12 +290,16 @@ def facet_labels() -> dict[str, list[tuple[str, str]]]:
             ],
             "pledge_type": [(o.slug, o.name) for o in PledgeType.objects.all()],
             "stakeholder_type": [(o.slug, o.name) for o in StakeholderType.objects.all()],
-            "region": [(o.m49_code, o.name) for o in Region.objects.filter(level="region").order_by("name")],
-            "sub_region": [
-                (o.m49_code, o.name) for o in Region.objects.filter(level="sub_region").order_by("name")
-            ],
+            "region": sorted(
+                ((o.m49_code, o.display_name) for o in Region.objects.filter(level="region")),
+                key=lambda kv: _collation_key(kv[1]),
+            ),
+            "sub_region": sorted(
+                ((o.m49_code, o.display_name) for o in Region.objects.filter(level="sub_region")),
+                key=lambda kv: _collation_key(kv[1]),
+            ),
             "country": sorted(
-                ((o.iso2, o.name) for o in Country.objects.all()), key=lambda kv: _collation_key(kv[1])
+                ((o.iso2, o.display_name) for o in Country.objects.all()), key=lambda kv: _collation_key(kv[1])
             ),
             "group": [(o.code, o.name) for o in CountryGroup.objects.all()],
             "sdg": [(str(o.number), str(o)) for o in SDG.objects.all()],

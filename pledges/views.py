@@ -4,10 +4,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import F, Prefetch
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -17,7 +18,7 @@ from p2c.once import FIELD as FORM_TOKEN
 from p2c.once import form_token_new, form_token_spend
 from reference.models import Country
 
-from . import facets, partnering, revisions, selectors, services
+from . import partnering, revisions, selectors, services
 from .filters import SORT_LABELS, SORTS, PledgeFilter
 from .forms import DeliverableFormSet, PartnerInvitationFormSet, PartnerResponseForm, PledgeForm, ReasonForm
 from .models import Pledge, PledgePartner, PledgeRevision
@@ -39,7 +40,32 @@ CHECKBOX_FACETS = (
 def marketplace(request):
     """The public marketplace of published pledges: faceted filters with counts, search (``?q=``),
     ``?sort=`` (an allowlist), ``?per_page=`` (10, 20, 50 or 100) and ``?page=``. Works without JavaScript;
-    with it, htmx replaces only the results."""
+    with it, htmx replaces only the results.
+
+    The filters and results (the same for every visitor) are cached as rendered HTML for
+    ``P2C_FIGURES_CACHE_SECONDS`` under a key of the language, the query string and
+    ``selectors.pledges_fingerprint()`` (any saved pledge changes it); the rest of the page is rendered for each
+    request (it has the visitor's menu)."""
+    htmx = bool(request.headers.get("HX-Request"))
+    state = sorted((key, sorted(values)) for key, values in request.GET.lists())
+    fingerprint = selectors.pledges_fingerprint()
+    body = selectors.public_fragment(
+        "marketplace",
+        (htmx, state),
+        lambda: render_to_string(
+            "pledges/includes/_results.html" if htmx else "pledges/includes/_marketplace_body.html",
+            _marketplace_context(request, fingerprint),
+            request=request,
+        ),
+        fingerprint=fingerprint,
+    )
+    if htmx:
+        return HttpResponse(body)
+    return render(request, "pledges/marketplace.html", {"body": body})
+
+
+def _marketplace_context(request, fingerprint: str) -> dict:
+    """The context of the marketplace's filters and results (nothing in it depends on who is looking)."""
     pledge_filter = PledgeFilter(request.GET or None, queryset=selectors.pledges_published())
     qs = pledge_filter.qs
     searching = bool((request.GET.get("q") or "").strip()) and "q" not in pledge_filter.errors
@@ -58,10 +84,16 @@ def marketplace(request):
         per_page = settings.P2C_PAGE_SIZE
     if per_page not in PAGE_SIZES:
         per_page = settings.P2C_PAGE_SIZE
-    page = Paginator(qs, per_page).get_page(request.GET.get("page"))
+    page, counts = selectors.marketplace_page(
+        pledge_filter,
+        qs,
+        page_number=request.GET.get("page"),
+        per_page=per_page,
+        sort=sort,
+        fingerprint=fingerprint,
+    )
     query = request.GET.copy()
     query.pop("page", None)
-    counts = facets.marketplace_facets(qs)
     labels = selectors.facet_labels()
     chosen = {name: request.GET.getlist(name) for name in (*labels, "region")}
     facet_lists = [
@@ -99,31 +131,57 @@ def marketplace(request):
         "region": options("region", "region") + options("region", "sub_region"),
         "group": options("group", "group"),
     }
-    template = (
-        "pledges/includes/_results.html" if request.headers.get("HX-Request") else "pledges/marketplace.html"
-    )
-    return render(
-        request,
-        template,
-        {
-            "filter": pledge_filter,
-            "page": page,
-            "sort": sort,
-            "sort_labels": {k: v for k, v in SORT_LABELS.items() if k != "relevance" or searching},
-            "per_page": per_page,
-            "page_sizes": PAGE_SIZES,
-            "query_without_page": query.urlencode(),
-            "facet_lists": facet_lists,
-            "selects": selects,
-            "seeking_count": counts.get("seeking", {}).get("yes", 0),
-            "start_years": sorted(counts.get("start_year", {}).items(), reverse=True),
-        },
-    )
+    return {
+        "filter": pledge_filter,
+        "page": page,
+        "sort": sort,
+        "sort_labels": {k: v for k, v in SORT_LABELS.items() if k != "relevance" or searching},
+        "per_page": per_page,
+        "page_sizes": PAGE_SIZES,
+        "query_without_page": query.urlencode(),
+        "facet_lists": facet_lists,
+        "selects": selects,
+        "seeking_count": counts.get("seeking", {}).get("yes", 0),
+        "start_years": sorted(counts.get("start_year", {}).items(), reverse=True),
+    }
 
 
 @require_GET
 def pledge_detail(request, public_id):
-    """A pledge's page. Drafts and decisions are visible only to their organisations and staff (else 404)."""
+    """A pledge's page. Drafts and decisions are visible only to their organisations and staff (else 404).
+
+    For visitors who are not signed in the page's content is the same for all, so it is rendered once per
+    language and cached (``selectors.public_fragment``); members and staff get it rendered for them (edit links,
+    focal point, the follow button, pending changes)."""
+    if not request.user.is_authenticated:
+        pledge = get_object_or_404(
+            Pledge.objects.published().select_related("lead_organisation"), public_id=public_id
+        )
+        body = selectors.public_fragment(
+            "pledge",
+            public_id,
+            lambda: render_to_string(
+                "pledges/includes/_detail_body.html",
+                _pledge_detail_context(request, public_id),
+                request=request,
+            ),
+        )
+        return render(
+            request,
+            "pledges/detail.html",
+            {
+                "pledge": pledge,
+                "body": body,
+                "canonical_url": request.build_absolute_uri(pledge.get_absolute_url()),
+            },
+        )
+    context = _pledge_detail_context(request, public_id)
+    context["body"] = render_to_string("pledges/includes/_detail_body.html", context, request=request)
+    return render(request, "pledges/detail.html", context)
+
+
+def _pledge_detail_context(request, public_id: str) -> dict:
+    """What the content of a pledge's page shows to ``request.user``; Http404 if they may not see it."""
     pledge = get_object_or_404(
         selectors.pledges_visible_to(request.user)
         .select_related(
@@ -153,31 +211,27 @@ def pledge_detail(request, public_id):
     confirmed = [p for p in partners if p.status == PledgePartner.Status.CONFIRMED]
     user = request.user
     is_insider = user.is_staff or selectors.is_member_of_pledge(user, pledge)
-    return render(
-        request,
-        "pledges/detail.html",
-        {
-            "pledge": pledge,
-            "partners": confirmed if pledge.status in Pledge.PUBLIC_STATUSES and not is_insider else partners,
-            "confirmed_count": len(confirmed),
-            "partner_count": len(partners),
-            "show_focal_point": is_insider,
-            "flags": selectors.pledge_group_flags(pledge),
-            "tags": tags,
-            "regions_derived": selectors.pledge_regions_derived(pledge, tags=tags),
-            "can_edit": user.has_perm("pledges.edit_pledge", pledge),
-            "can_revise": user.has_perm("pledges.revise_pledge", pledge),
-            "can_report": user.has_perm("pledges.report_progress", pledge),
-            "can_withdraw": user.has_perm("pledges.withdraw_pledge", pledge),
-            "pending_revision": pledge.revisions.filter(status=PledgeRevision.Status.PENDING).first()
-            if is_insider
-            else None,
-            "suggestions": partnering.potential_partners_cached(pledge)
-            if pledge.status in Pledge.PUBLIC_STATUSES
-            else [],
-            "canonical_url": request.build_absolute_uri(pledge.get_absolute_url()),
-        },
-    )
+    return {
+        "pledge": pledge,
+        "partners": confirmed if pledge.status in Pledge.PUBLIC_STATUSES and not is_insider else partners,
+        "confirmed_count": len(confirmed),
+        "partner_count": len(partners),
+        "show_focal_point": is_insider,
+        "flags": selectors.pledge_group_flags(pledge),
+        "tags": tags,
+        "regions_derived": selectors.pledge_regions_derived(pledge, tags=tags),
+        "can_edit": user.has_perm("pledges.edit_pledge", pledge),
+        "can_revise": user.has_perm("pledges.revise_pledge", pledge),
+        "can_report": user.has_perm("pledges.report_progress", pledge),
+        "can_withdraw": user.has_perm("pledges.withdraw_pledge", pledge),
+        "pending_revision": pledge.revisions.filter(status=PledgeRevision.Status.PENDING).first()
+        if is_insider
+        else None,
+        "suggestions": partnering.potential_partners_cached(pledge)
+        if pledge.status in Pledge.PUBLIC_STATUSES
+        else [],
+        "canonical_url": request.build_absolute_uri(pledge.get_absolute_url()),
+    }
 
 
 @login_required

@@ -5,20 +5,25 @@ Both read the same selectors as the annual report (``reports.selectors``), so th
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Max
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from pledges.models import Pledge
-from pledges.selectors import pledges_published
+from pledges.selectors import pledges_fingerprint, pledges_published, public_fragment
 from reference.models import CountryGroupMembership, FocusArea
 
-from .selectors import breakdowns, headline_figures, pledge_snapshot_rows
+from .selectors import (
+    breakdowns,
+    headline_figures,
+    localized_breakdowns,
+    pledge_snapshot_rows,
+    reference_names,
+)
 
-STATISTICS_CACHE_SECONDS = 300
 GAP_GROUPS = ("LDC", "LLDC", "SIDS")
 BAR_STEP = 28  # SVG units per bar of the dashboard charts
 
@@ -26,11 +31,10 @@ BAR_STEP = 28  # SVG units per bar of the dashboard charts
 def current_statistics() -> dict:
     """Figures of everything published now: ``{"figures", "breakdowns", "rows_by_country", "gaps"}``.
 
-    Cached for up to five minutes (``STATISTICS_CACHE_SECONDS``) under a key that changes whenever a pledge is
-    created, published or edited, so a new pledge shows at once.
+    Cached for up to ``P2C_FIGURES_CACHE_SECONDS`` under a key that changes whenever a pledge is created,
+    published or edited (``pledges.selectors.pledges_fingerprint``), so a new pledge shows at once.
     """
-    fingerprint = Pledge.objects.aggregate(n=Count("id"), last=Max("updated_at"))
-    key = f"p2c:statistics:{fingerprint['n']}:{fingerprint['last'] and fingerprint['last'].timestamp()}"
+    key = f"p2c:statistics:{pledges_fingerprint()}"
     stats = cache.get(key)
     if stats is None:
         rows = pledge_snapshot_rows(cutoff=timezone.now())
@@ -40,7 +44,7 @@ def current_statistics() -> dict:
             "countries": _pledges_per_country(rows),
             "gaps": _gaps(rows),
         }
-        cache.set(key, stats, STATISTICS_CACHE_SECONDS)
+        cache.set(key, stats, settings.P2C_FIGURES_CACHE_SECONDS)
     return stats
 
 
@@ -68,8 +72,9 @@ def _pledges_per_country(rows) -> list[dict]:
 
 
 def _gaps(rows) -> dict:
-    """{group code: [{"iso2", "name", "missing": [focus area names]}]}: LDCs, LLDCs and SIDS (membership today)
-    with no published pledge naming them in one or more focus areas."""
+    """{group code: [{"iso2", "name", "missing": [focus area slugs]}]}: LDCs, LLDCs and SIDS (membership today)
+    with no published pledge naming them in one or more focus areas. (Slugs, not names: the figures are cached
+    for every language; the page names them in its own.)"""
     covered = set()
     for row in rows:
         for country in row["beneficiary_countries"]:
@@ -84,7 +89,7 @@ def _gaps(rows) -> dict:
     )
     gaps = {code: [] for code in GAP_GROUPS}
     for m in members:
-        missing = [a.name for a in areas if (m.country.iso2, a.slug) not in covered]
+        missing = [a.slug for a in areas if (m.country.iso2, a.slug) not in covered]
         if missing:
             gaps[m.group.code].append(
                 {
@@ -122,9 +127,26 @@ def home(request):
 @require_GET
 def dashboard(request):
     """Public statistics: headline counters, breakdowns with SVG charts and their tables, pledges per country,
-    and the gaps: LDCs, LLDCs and SIDS with no published pledge in a focus area."""
+    and the gaps: LDCs, LLDCs and SIDS with no published pledge in a focus area. The same for every visitor:
+    rendered once per language and cached until a pledge changes (``pledges.selectors.public_fragment``)."""
+    body = public_fragment(
+        "dashboard",
+        None,
+        lambda: render_to_string(
+            "reports/includes/_dashboard_body.html", _dashboard_context(), request=request
+        ),
+    )
+    return render(request, "reports/dashboard.html", {"body": body})
+
+
+def _dashboard_context() -> dict:
     stats = current_statistics()
-    b = stats["breakdowns"]
+    b = localized_breakdowns(stats["breakdowns"])
+    area_names = reference_names()["focus_areas"]
+    gaps = {
+        code: [{**row, "missing": [area_names.get(slug, slug) for slug in row["missing"]]} for row in rows]
+        for code, rows in stats["gaps"].items()
+    }
     charts = [
         ("focus-areas", _("Pledges by focus area"), _bars(b["focus_areas"])),
         ("pledge-types", _("Pledges by pledge type"), _bars(b["pledge_types"])),
@@ -135,13 +157,9 @@ def dashboard(request):
         ),
         ("regions", _("Pledges by region of implementation"), _bars(b["implementation_regions"])),
     ]
-    return render(
-        request,
-        "reports/dashboard.html",
-        {
-            "figures": stats["figures"],
-            "charts": [(slug, title, entries, len(entries) * BAR_STEP) for slug, title, entries in charts],
-            "countries": stats["countries"],
-            "gaps": stats["gaps"],
-        },
-    )
+    return {
+        "figures": stats["figures"],
+        "charts": [(slug, title, entries, len(entries) * BAR_STEP) for slug, title, entries in charts],
+        "countries": stats["countries"],
+        "gaps": gaps,
+    }

@@ -178,6 +178,9 @@ USE_TZ = True
 # The platform's reporting time zone: the annual report for year Y covers pledges published on or before
 # 31 December Y, 23:59:59 in this zone (DESIGN.md, "Time").
 P2C_TIME_ZONE = env("P2C_TIME_ZONE", default="UTC")
+# How long marketplace pages' counts and the dashboard's figures stay cached at most (seconds); any saved pledge
+# changes their keys at once (pledges.selectors.pledges_fingerprint).
+P2C_FIGURES_CACHE_SECONDS = env.int("P2C_FIGURES_CACHE_SECONDS", default=300)
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

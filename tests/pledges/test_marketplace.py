@@ -249,11 +249,15 @@ def test_matchmaking_pairs_a_funder_with_a_pledge_seeking_funding(client):
 
 def test_dashboard_shows_figures_charts_tables_and_gaps(client):
     published_pledge(title="Malawi access", countries=("MW",), focus_areas=("access",), value="1000")
-    html = client.get(reverse("dashboard")).content.decode()
+    response = client.get(reverse("dashboard"))
+    html = response.content.decode()
     assert "<svg" in html and "<table" in html
     assert "Pledges by focus area" in html
     assert "Malawi" in html  # country grid and the gap in the other focus areas
-    response = client.get(reverse("dashboard"))
     gaps = {row["iso2"]: row for row in response.context["gaps"]["LDC"]}
     assert "MW" in gaps and "Access" not in gaps["MW"]["missing"] and "Adoption" in gaps["MW"]["missing"]
     assert "NP" in gaps or "TD" in gaps  # LDCs with no pledge at all
+    # Names in the page's language, whichever language computed the cached figures first.
+    french = client.get("/fr" + reverse("dashboard")).content.decode()
+    assert "Accès" in french and "Non précisé" not in html
+    assert "_not_stated" not in html and "_not_stated" not in french
