@@ -114,18 +114,6 @@ def _is_bidi(language: str) -> bool:
         return False
 
 
-def _synthetic_names() -> dict[str, str]:
-    return {
-        selectors.NOT_STATED: _("Not stated"),
-        selectors.NOT_RECORDED: _("Not recorded"),
-        selectors.GLOBAL: _("Global"),
-        selectors.NO_REPORT: _("No progress report"),
-        "LDC": _("Least Developed Countries (LDCs)"),
-        "LLDC": _("Landlocked Developing Countries (LLDCs)"),
-        "SIDS": _("Small Island Developing States (SIDS)"),
-    }
-
-
 def _countries(row: dict) -> str:
     names = ", ".join(c["name"] for c in row["beneficiary_countries"])
     if row["is_global"]:
@@ -208,10 +196,11 @@ def annual_report_context(*, snapshot: dict, revision: int, language: str, with_
     figures = {k: v for k, v in all_figures.items() if not isinstance(v, dict | list)}
     tables = all_figures["breakdowns"]
     n = figures["pledges"]
-    names = _synthetic_names()
+    names = selectors.synthetic_names()
     rtl = _is_bidi(language)
     chart_set = _Charts(rtl=rtl, language=language)
 
+    tables = selectors.localized_breakdowns(tables)
     breakdown_tables = {key: _table(entries, locale, names) for key, entries in tables.items()}
     pillars_by_area = []
     for area in breakdown_tables["focus_areas"]:

@@ -26,10 +26,23 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
+from django.utils.translation import gettext as _
 
 from pledges.models import Pledge, PledgePartner
 from progress.models import ProgressReport
-from reference.models import Country, CountryGroupMembership, ExchangeRate, Region
+from reference.models import (
+    SDG,
+    BeneficiaryGroup,
+    Country,
+    CountryGroupMembership,
+    ExchangeRate,
+    FocusArea,
+    Pillar,
+    PledgeType,
+    Region,
+    StakeholderType,
+)
+from reference.names import territory_name
 
 CENT = Decimal("0.01")
 # Groups reported on; codes of ``reference.CountryGroup`` (UNSD M49 199, 432, 722).
@@ -520,6 +533,71 @@ def _optional_tags(key: str):
         return tags or [{"slug": NOT_STATED, "name": NOT_STATED, "order": _LAST - 1}]
 
     return categories
+
+
+def synthetic_names() -> dict[str, str]:
+    """Names of the categories that are not reference rows (not stated, global, the LDC / LLDC / SIDS groups),
+    in the active language."""
+    return {
+        NOT_STATED: _("Not stated"),
+        NOT_RECORDED: _("Not recorded"),
+        GLOBAL: _("Global"),
+        NO_REPORT: _("No progress report"),
+        "LDC": _("Least Developed Countries (LDCs)"),
+        "LLDC": _("Landlocked Developing Countries (LLDCs)"),
+        "SIDS": _("Small Island Developing States (SIDS)"),
+    }
+
+
+# breakdown key -> reference model whose rows the entries are (by slug), names translated per language.
+NAMED_BREAKDOWNS = {
+    "focus_areas": FocusArea,
+    "pillars": Pillar,
+    "pledge_types": PledgeType,
+    "stakeholder_types": StakeholderType,
+    "beneficiary_groups": BeneficiaryGroup,
+}
+
+
+def reference_names() -> dict[str, dict[str, str]]:
+    """``{breakdown key: {slug: name}}`` of the reference rows in the active language (SDGs keyed
+    ``sdg-<number>``). Cached per language until reference data changes (``pledges.signals``)."""
+    from django.core.cache import cache
+    from django.utils.translation import get_language
+
+    from pledges.signals import current_generation
+
+    key = f"p2c:reference-names:{get_language()}:{current_generation()}"
+    names = cache.get(key)
+    if names is None:
+        names = {k: {o.slug: o.name for o in model.objects.all()} for k, model in NAMED_BREAKDOWNS.items()}
+        names["sdgs"] = {f"sdg-{s.number}": s.name for s in SDG.objects.all()}
+        cache.set(key, names, settings.P2C_FIGURES_CACHE_SECONDS)
+    return names
+
+
+def localized_breakdowns(tables: dict) -> dict:
+    """``breakdowns(...)`` with each entry's ``name`` in the active language: reference names from their
+    per-language columns (django-modeltranslation; the snapshot's own name where a row no longer exists),
+    SDGs by number, regions from CLDR (``reference.names``), synthetic categories translated. The figures are
+    untouched, so a snapshot renders the same figures in every language.
+
+    Args:
+        tables: ``{KEY: [ENTRY, ...]}`` as ``breakdowns`` returns it (also from a stored snapshot).
+    Returns: a new dict of the same shape.
+    """
+    synthetic = synthetic_names()
+    names = reference_names()
+
+    def name(key: str, entry: dict) -> str:
+        slug = entry["slug"]
+        if slug in synthetic:
+            return str(synthetic[slug])
+        if key in ("origin_regions", "implementation_regions"):
+            return territory_name(str(slug).zfill(3), entry["name"])
+        return names.get(key, {}).get(slug) or entry["name"]
+
+    return {key: [{**e, "name": name(key, e)} for e in entries] for key, entries in tables.items()}
 
 
 def breakdowns(rows: list[dict]) -> dict:

@@ -107,3 +107,45 @@ def test_dates_numbers_and_money_on_a_pledge_page_are_babels(client, prefix, lan
         format_currency(Decimal("1234567.5"), "USD", locale=babel_locale),
     ):
         assert expected in html, f"{expected!r} not on the {language} page"
+
+
+def test_text_typed_by_an_organisation_is_marked_with_its_own_language(client):
+    """A pledge written in French keeps its text in every interface language; the page marks it lang="fr" where
+    the interface is another language; dir="auto" runs an Arabic text right to left in a left-to-right page."""
+    from tests.factories import published_pledge
+
+    french = published_pledge(title="Écoles connectées au Sénégal")
+    french.language = "fr"
+    french.save(update_fields=["language"])
+    html = client.get(f"/pledges/{french.public_id}/").content.decode()
+    assert '<h1 dir="auto" lang="fr">Écoles connectées au Sénégal</h1>' in html
+    html = client.get(f"/fr/pledges/{french.public_id}/").content.decode()
+    assert '<h1 dir="auto">Écoles connectées au Sénégal</h1>' in html  # same language as the page
+
+    arabic = published_pledge(title="ربط المدارس الريفية")
+    arabic.language = "ar"
+    arabic.save(update_fields=["language"])
+    html = client.get(f"/es/pledges/{arabic.public_id}/").content.decode()
+    assert '<h1 dir="auto" lang="ar">ربط المدارس الريفية</h1>' in html  # dir="auto": right to left
+    listing = client.get("/pledges/").content.decode()
+    assert '<h3 class="card-title" dir="auto" lang="fr">' in listing
+
+
+def test_a_new_pledge_is_presumed_written_in_the_interface_language(client):
+    from organisations.models import Membership
+    from tests.factories import OrganisationFactory, member
+
+    organisation = OrganisationFactory()
+    client.force_login(member(organisation, Membership.Role.OWNER))
+    html = client.get("/ru/my/pledges/new/").content.decode()
+    assert '<option value="ru" selected>' in html
+
+
+def test_country_and_region_filters_are_named_in_the_interface_language(client):
+    from tests.factories import published_pledge
+
+    published_pledge(title="Chad backbone", countries=("TD",))
+    french = client.get("/fr/pledges/").content.decode()
+    assert ">Tchad (1)</option>" in french and ">Afrique (1)</option>" in french
+    english = client.get("/pledges/").content.decode()
+    assert ">Chad (1)</option>" in english and ">Africa (1)</option>" in english
