@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Max, Prefetch, Q
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from organisations.models import Membership
@@ -52,25 +52,35 @@ def pledges_fingerprint() -> str:
     return f"{found['top']}:{found['last'] and found['last'].timestamp()}:{current_generation()}"
 
 
-def public_fragment(name: str, parts, render, *, fingerprint: str | None = None) -> SafeString:
-    """HTML that is the same for every visitor of a public page, rendered once and cached.
+# Part of every fragment key: raise it when what a fragment's render returns changes shape, so that a new
+# release never reads what the previous one cached.
+FRAGMENT_FORMAT = 2
+
+
+def public_fragment(name: str, parts, render, *, fingerprint: str | None = None):
+    """What is the same for every visitor of a public page (its HTML, and what its head needs), computed once and
+    cached.
 
     Args:
         name: which fragment ("marketplace", "pledge", "dashboard").
         parts: what else the fragment depends on (the query string, a public ID), any ``repr``-able value.
         render: a callable without arguments returning the HTML (a ``render_to_string`` of a template that shows
-            nothing of the person looking: no CSRF token, no menu, no permission-dependent link).
+            nothing of the person looking: no CSRF token, no menu, no permission-dependent link), or a dict
+            of such HTML and plain values. Exceptions (``Http404``) pass through and nothing is cached.
         fingerprint: ``pledges_fingerprint()`` if the caller has it already.
-    Returns: the HTML, marked safe (it is our own rendering). Cached for ``P2C_FIGURES_CACHE_SECONDS`` under a
-        key of the name, the active language, ``parts`` and the fingerprint, so any saved change shows at once.
+    Returns: what ``render`` returned (HTML marked safe: it is our own rendering). Cached for
+        ``P2C_FIGURES_CACHE_SECONDS`` under a key of the name, the active language, ``parts`` and the
+        fingerprint, so any saved change shows at once.
     """
-    raw = f"{name}|{get_language()}|{parts!r}|{fingerprint or pledges_fingerprint()}"
+    raw = f"{FRAGMENT_FORMAT}|{name}|{get_language()}|{parts!r}|{fingerprint or pledges_fingerprint()}"
     key = f"p2c:fragment:{name}:" + hashlib.sha256(raw.encode()).hexdigest()
-    html = cache.get(key)
-    if html is None:
-        html = str(render())
-        cache.set(key, html, settings.P2C_FIGURES_CACHE_SECONDS)
-    return mark_safe(html)  # noqa: S308 - our own template rendering, cached as it was rendered
+    found = cache.get(key)
+    if found is None:
+        found = render()
+        if isinstance(found, str):
+            found = mark_safe(found)  # noqa: S308 - our own template rendering
+        cache.set(key, found, settings.P2C_FIGURES_CACHE_SECONDS)
+    return found
 
 
 def _cache_key_part(value) -> str:
@@ -299,7 +309,8 @@ def facet_labels() -> dict[str, list[tuple[str, str]]]:
                 key=lambda kv: _collation_key(kv[1]),
             ),
             "country": sorted(
-                ((o.iso2, o.display_name) for o in Country.objects.all()), key=lambda kv: _collation_key(kv[1])
+                ((o.iso2, o.display_name) for o in Country.objects.all()),
+                key=lambda kv: _collation_key(kv[1]),
             ),
             "group": [(o.code, o.name) for o in CountryGroup.objects.all()],
             "sdg": [(str(o.number), str(o)) for o in SDG.objects.all()],

@@ -9,6 +9,7 @@ from django.db.models import F, Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -154,26 +155,24 @@ def pledge_detail(request, public_id):
     language and cached (``selectors.public_fragment``); members and staff get it rendered for them (edit links,
     focal point, the follow button, pending changes)."""
     if not request.user.is_authenticated:
-        pledge = get_object_or_404(
-            Pledge.objects.published().select_related("lead_organisation"), public_id=public_id
-        )
-        body = selectors.public_fragment(
-            "pledge",
-            public_id,
-            lambda: render_to_string(
-                "pledges/includes/_detail_body.html",
-                _pledge_detail_context(request, public_id),
-                request=request,
-            ),
-        )
+
+        def render_public():
+            context = _pledge_detail_context(request, public_id)  # Http404 for a pledge not public
+            pledge = context["pledge"]
+            return {
+                "body": mark_safe(  # noqa: S308 - our own template rendering
+                    render_to_string("pledges/includes/_detail_body.html", context, request=request)
+                ),
+                "pledge": {
+                    "title": pledge.title,
+                    "summary": pledge.summary,
+                    "description": pledge.description,
+                },
+                "canonical_url": context["canonical_url"],
+            }
+
         return render(
-            request,
-            "pledges/detail.html",
-            {
-                "pledge": pledge,
-                "body": body,
-                "canonical_url": request.build_absolute_uri(pledge.get_absolute_url()),
-            },
+            request, "pledges/detail.html", selectors.public_fragment("pledge", public_id, render_public)
         )
     context = _pledge_detail_context(request, public_id)
     context["body"] = render_to_string("pledges/includes/_detail_body.html", context, request=request)
