@@ -173,8 +173,19 @@ class Pledge(models.Model):
         verbose_name_plural = _("pledges")
         indexes = [
             models.Index(fields=["status", "-published_at"]),
-            # The fingerprint of the published data (selectors.pledges_fingerprint) reads MAX(updated_at).
-            models.Index(fields=["updated_at"], name="pledge_updated_at"),
+            # The fingerprint of the public data (selectors.pledges_fingerprint) reads MAX(updated_at) of the
+            # public pledges: a partial index makes it one index look-up.
+            models.Index(
+                fields=["updated_at"],
+                name="public_pledge_updated_at",
+                condition=Q(status__in=["published", "completion_requested", "completed", "closed"]),
+            ),
+            # The marketplace's default order (newest first) on the public pledges, without a sort.
+            models.Index(
+                fields=["-published_at", "-id"],
+                name="public_pledge_newest",
+                condition=Q(status__in=["published", "completion_requested", "completed", "closed"]),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -39,16 +39,17 @@ def pledges_published():
 
 def pledges_fingerprint() -> str:
     """A short text that changes whenever what public pages show of the pledges changes: the key of caches of
-    figures computed from them (marketplace pages, dashboard).
+    figures computed from them (marketplace pages, pledge pages, home page, dashboard).
 
-    Made of the latest ``updated_at`` and the highest ID of the pledges (two index look-ups, fast on any number
-    of pledges; they catch bulk inserts) and the generation that ``pledges.signals`` renews on every save or
-    deletion of a pledge, partner, deliverable, organisation, progress report or reference row and every change of
-    a pledge's relations. A bulk ``update`` shows once the caches expire (``P2C_FIGURES_CACHE_SECONDS``).
+    Made of the latest ``updated_at`` and the highest ID of the public pledges (index look-ups, fast on any
+    number of pledges; they catch bulk inserts) and the generation that ``pledges.signals`` renews when a public
+    pledge, its partners, deliverables, relations or published progress, an organisation or reference data is
+    saved or deleted. Drafts and submissions leave it alone, so members at work do not empty the public caches.
+    A bulk ``update`` shows once the caches expire (``P2C_FIGURES_CACHE_SECONDS``).
     """
     from .signals import current_generation
 
-    found = Pledge.objects.aggregate(last=Max("updated_at"), top=Max("id"))
+    found = Pledge.objects.published().aggregate(last=Max("updated_at"), top=Max("id"))
     return f"{found['top']}:{found['last'] and found['last'].timestamp()}:{current_generation()}"
 
 
@@ -74,13 +75,12 @@ def public_fragment(name: str, parts, render, *, fingerprint: str | None = None)
     """
     raw = f"{FRAGMENT_FORMAT}|{name}|{get_language()}|{parts!r}|{fingerprint or pledges_fingerprint()}"
     key = f"p2c:fragment:{name}:" + hashlib.sha256(raw.encode()).hexdigest()
-    found = cache.get(key)
-    if found is None:
+
+    def computed():
         found = render()
-        if isinstance(found, str):
-            found = mark_safe(found)  # noqa: S308 - our own template rendering
-        cache.set(key, found, settings.P2C_FIGURES_CACHE_SECONDS)
-    return found
+        return mark_safe(found) if isinstance(found, str) else found  # noqa: S308 - our own rendering
+
+    return single_flight(key, computed)
 
 
 def _cache_key_part(value) -> str:
@@ -120,24 +120,57 @@ def marketplace_page(
         for name, value in cleaned.items()
         if value not in (None, "", [], False)
     )
-    raw = f"{fingerprint or pledges_fingerprint()}|{state}|{sort}|{per_page}|{page_number}"
-    key = "p2c:marketplace:" + hashlib.sha256(raw.encode()).hexdigest()
-    found = cache.get(key)
-    if found is None:
-        page = Paginator(queryset, per_page).get_page(page_number)
-        found = {
-            "count": page.paginator.count,
-            "number": page.number,
-            "ids": [pledge.id for pledge in page.object_list],
-            "facets": facets.marketplace_facets(queryset),
-        }
-        cache.set(key, found, settings.P2C_FIGURES_CACHE_SECONDS)
-        return page, found["facets"]
-    by_id = {p.id: p for p in pledges_published().filter(id__in=found["ids"])}
-    paginator = Paginator([], per_page)
-    paginator.count = found["count"]  # cached_property: the count found above
-    page = Page([by_id[i] for i in found["ids"] if i in by_id], found["number"], paginator)
-    return page, found["facets"]
+    fingerprint = fingerprint or pledges_fingerprint()
+    found_key = hashlib.sha256(f"{fingerprint}|{state}".encode()).hexdigest()
+    # What the filters found, whatever the page: how many, and the facet counts (the costly part).
+    totals = single_flight(
+        f"p2c:marketplace:found:{found_key}",
+        lambda: {"count": queryset.count(), "facets": facets.marketplace_facets(queryset)},
+    )
+    paginator = Paginator(queryset, per_page)
+    paginator.count = totals["count"]  # cached_property: the count found above
+    number = paginator.get_page(page_number).number  # a valid page number, without a query
+
+    def page_ids():
+        start = (number - 1) * per_page
+        return list(queryset.values_list("id", flat=True)[start : start + per_page])
+
+    ids = single_flight(f"p2c:marketplace:page:{found_key}:{sort}:{per_page}:{number}", page_ids)
+    by_id = {p.id: p for p in pledges_published().filter(id__in=ids)}
+    page = Page([by_id[i] for i in ids if i in by_id], number, paginator)
+    return page, totals["facets"]
+
+
+def single_flight(key: str, compute, *, timeout: int | None = None, wait_seconds: float = 30.0):
+    """``cache.get(key)``, or ``compute()`` stored under ``key`` — by one request at a time: while a request
+    computes (it holds ``key + ":lock"``), the others wait for its result (polling every 0.1 s, at most
+    ``wait_seconds``) instead of all computing the same thing at once when a popular key expires or the data
+    changes. A waiting request that sees no result in time computes it itself.
+
+    Args:
+        key: the cache key (the caller includes what the value depends on, e.g. ``pledges_fingerprint()``).
+        compute: a callable without arguments returning a picklable value (not None).
+        timeout: seconds to keep the value; default ``P2C_FIGURES_CACHE_SECONDS``.
+    """
+    import time
+
+    value = cache.get(key)
+    if value is not None:
+        return value
+    lock = f"{key}:lock"
+    if not cache.add(lock, 1, 120):
+        deadline = time.monotonic() + wait_seconds
+        while time.monotonic() < deadline:
+            time.sleep(0.1)
+            value = cache.get(key)
+            if value is not None:
+                return value
+    try:
+        value = compute()
+        cache.set(key, value, settings.P2C_FIGURES_CACHE_SECONDS if timeout is None else timeout)
+    finally:
+        cache.delete(lock)
+    return value
 
 
 def pledges_visible_to(user):

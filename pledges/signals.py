@@ -16,20 +16,48 @@ WATCHED = {
     "progress": {"progressreport", "pledgefollow", "evidence", "bestpractice"},
     "reference": None,
 }
+# Statuses of a pledge whose changes the public may see: public ones, and withdrawn (it just left the public).
+VISIBLE_STATUSES = {"published", "completion_requested", "completed", "closed", "withdrawn"}
 
 
-def _watched(sender) -> bool:
-    meta = getattr(sender, "_meta", None)
+def _watched(model) -> bool:
+    meta = getattr(model, "_meta", None)
     if meta is None or meta.app_label not in WATCHED:
         return False
     names = WATCHED[meta.app_label]
     return names is None or meta.model_name in names
 
 
-def new_generation(sender=None, **kwargs) -> None:
-    """Start a new generation of the public data (a new random token in the shared cache)."""
-    if sender is None or _watched(sender) or _watched(getattr(kwargs.get("instance"), "__class__", None)):
-        cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
+def _public(instance) -> bool:
+    """Whether a change of ``instance`` can show on public pages (a draft's or a submission's cannot)."""
+    from pledges.models import Pledge
+
+    if isinstance(instance, Pledge):
+        return instance.status in VISIBLE_STATUSES
+    if instance._meta.model_name == "organisation":  # shown once verified
+        return getattr(instance, "verification", "") == "verified"
+    pledge_id = getattr(instance, "pledge_id", None)
+    if pledge_id is not None:
+        if instance._meta.model_name == "progressreport" and getattr(instance, "status", "") != "published":
+            return False
+        status = Pledge.objects.filter(pk=pledge_id).values_list("status", flat=True).first()
+        return status in VISIBLE_STATUSES
+    report = getattr(instance, "report", None)  # evidence: public once its report is published
+    if report is not None:
+        return getattr(report, "status", "") == "published"
+    return True
+
+
+def new_generation(sender=None, instance=None, **kwargs) -> None:
+    """Start a new generation of the public data (a new random token in the shared cache) when a watched row
+    that the public may see is saved or deleted, or a public pledge's relations change."""
+    if kwargs.get("raw"):
+        return
+    target = instance if instance is not None else None
+    model = type(target) if target is not None else sender
+    if not _watched(model) or (target is not None and not _public(target)):
+        return
+    cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
 
 
 def current_generation() -> str:
