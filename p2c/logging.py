@@ -7,6 +7,10 @@ request being served, see ``p2c.middleware.RequestIdMiddleware``, or of the Cele
 - JSON (production, ``DJANGO_LOG_JSON=true``): one JSON object per line with ``time``, ``level``, ``logger``,
   ``message``, ``request_id``, the record's extra fields and, for errors, ``exception``.
 
+Secrets in addresses (``SECRET_URL_KWARGS``: invitation and unsubscribe tokens, allauth's email confirmation and
+password reset keys) are written as ``[redacted]`` in the request line and in Django's ``django.request`` records
+(``redact_path``, ``RedactSecretsFilter``).
+
 A logged value can never start a new line: carriage returns, line feeds and every other control character
 (Unicode categories Cc, Zl, Zp) in the message are written as escapes such as ``\\r\\n``, and the lines of a
 traceback are indented under their record, so a request to ``/pledges/%0d%0aFAKE`` cannot forge a log record.
@@ -23,6 +27,19 @@ import unicodedata
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("p2c_request_id", default=None)
 
 _ESCAPE_CATEGORIES = {"Cc", "Zl", "Zp"}
+
+# The names of URL arguments that are secrets, in our URL patterns and in allauth's (grep the urlconfs for
+# ``<str:token>``, ``(?P<key>``, ...): never written to a log. The one list for every log line naming a path.
+SECRET_URL_KWARGS = frozenset(
+    {
+        "token",  # organisations:invitation, pledges:partner_claim, secretariat:unsubscribe
+        "key",  # allauth: account_confirm_email, account_reset_password_from_key
+        "uidb36",  # allauth: account_reset_password_from_key (the account, in base 36)
+        "uidb64",  # django.contrib.auth's password reset views, should they ever be routed
+    }
+)
+REDACTED = "[redacted]"
+_PLACEHOLDER = "\ue000"  # a private-use character: never in a path, never in "[redacted]"
 # Attributes every LogRecord has; anything else on a record came from ``extra=`` and goes into the JSON.
 _STANDARD_ATTRS = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
     "message",
@@ -49,6 +66,42 @@ def escape_control(text: str) -> str:
         else:
             out.append(char)
     return "".join(out)
+
+
+def redact_path(request) -> str:
+    """``request.path`` with the value of every URL argument named in ``SECRET_URL_KWARGS`` replaced by
+    ``[redacted]``: ``/accounts/password/reset/key/1c-abc123.../`` becomes
+    ``/accounts/password/reset/key/[redacted]-[redacted]/``. A request that was not resolved (no view) is
+    unchanged.
+
+    Each value replaces its last occurrence in the path (URL arguments come after the fixed part of a route),
+    longest first, so a short value such as a base-36 user ID does not replace letters of the route.
+    """
+    path = request.path
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return path
+    secrets = [str(v) for k, v in match.kwargs.items() if k in SECRET_URL_KWARGS and str(v)]
+    if not secrets:
+        return path
+    for secret in sorted(secrets, key=len, reverse=True):
+        head, found, tail = path.rpartition(secret)
+        if found:
+            path = f"{head}{_PLACEHOLDER}{tail}"
+    return path.replace(_PLACEHOLDER, REDACTED)
+
+
+class RedactSecretsFilter(logging.Filter):
+    """On records that carry the request (Django's ``django.request``: "Not Found: /invitations/<token>/"), the
+    path among the message's arguments is replaced by ``redact_path``'s."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        request = getattr(record, "request", None)
+        path = getattr(request, "path", None)
+        if path and isinstance(record.args, tuple) and path in record.args:
+            redacted = redact_path(request)
+            record.args = tuple(redacted if arg == path else arg for arg in record.args)
+        return True
 
 
 def _indented(text: str) -> str:
@@ -134,6 +187,7 @@ def logging_config(*, json_format: bool = False, level: str = "INFO") -> dict:
         "disable_existing_loggers": False,
         "filters": {
             "request_id": {"()": "p2c.logging.RequestIdFilter"},
+            "redact_secrets": {"()": "p2c.logging.RedactSecretsFilter"},
             "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
         },
         "formatters": {
@@ -158,6 +212,8 @@ def logging_config(*, json_format: bool = False, level: str = "INFO") -> dict:
             # Django's own defaults would add a second console and mail handler: everything goes to the root.
             "django": {"handlers": [], "level": "INFO", "propagate": True},
             "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+            # 4xx/5xx lines name the path: its secrets are redacted before any handler sees the record.
+            "django.request": {"filters": ["redact_secrets"]},
             "django.security.DisallowedHost": {"handlers": ["console"], "level": "ERROR", "propagate": False},
             "weasyprint": {"level": "ERROR"},
             "fontTools": {"level": "ERROR"},

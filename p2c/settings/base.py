@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "p2c.middleware.RequestIdMiddleware",
     "p2c.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "p2c.middleware.ControlCharacterMiddleware",  # NUL and other control characters in addresses: 404 / 400
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "p2c.locale.LocaleMiddleware",
