@@ -6,6 +6,7 @@ passed to the ORM. ``?sort=`` takes a value of ``SORT_LABELS`` only.
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -62,6 +63,31 @@ class RelatedFilter(django_filters.ModelChoiceFilter):
         return qs.filter(id__in=Pledge.objects.filter(**{self.field_name: value}).values("id"))
 
 
+class _NumberChoiceField(django_filters.fields.ModelMultipleChoiceField):
+    """Choices named by a small whole number (an SDG's): a number out of the column's range is an invalid choice
+    like any unknown one, before it reaches the database (where it would overflow: OverflowError on SQLite)."""
+
+    largest = 32767  # PositiveSmallIntegerField
+
+    def _check_values(self, value):
+        for item in value if isinstance(value, (list, tuple)) else ():
+            try:
+                number = int(item)
+            except (TypeError, ValueError):
+                continue  # not a number: Django's own check says so
+            if not 0 <= number <= self.largest:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": item}
+                )
+        return super()._check_values(value)
+
+
+class NumberInFilter(RelatedInFilter):
+    """``RelatedInFilter`` on a number (``sdgs__number``): out-of-range numbers are invalid choices."""
+
+    field_class = _NumberChoiceField
+
+
 def _multi(field_name, queryset, to_field, label, filter_class=RelatedInFilter):
     return filter_class(
         field_name=field_name,
@@ -107,7 +133,7 @@ class PledgeFilter(django_filters.FilterSet):
         label=_("Targets LDC / LLDC / SIDS"),
         empty_label=_("Any"),
     )
-    sdg = _multi("sdgs__number", SDG.objects.all(), "number", _("SDG"))
+    sdg = _multi("sdgs__number", SDG.objects.all(), "number", _("SDG"), filter_class=NumberInFilter)
     beneficiary_group = _multi(
         "beneficiary_groups__slug", BeneficiaryGroup.objects.all(), "slug", _("Beneficiary group")
     )

@@ -217,6 +217,47 @@ class DeliverableProgressForm(forms.Form):
 
 
 class BaseDeliverableProgressFormSet(forms.BaseFormSet):
+    """The deliverable rows of a progress report, one per deliverable of the pledge.
+
+    Args:
+        deliverable_ids: the IDs of the pledge's deliverables, the only ones a row may be about (default: those
+            of ``initial``, which the form lists one per row). A row about another deliverable, or a second row
+            about the same one, is an error of the formset (the page shows it with what was typed), never a
+            database error.
+    """
+
+    def __init__(self, *args, deliverable_ids=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if deliverable_ids is None:
+            deliverable_ids = [row.get("deliverable_id") for row in self.initial or ()]
+        self.deliverable_ids = {int(pk) for pk in deliverable_ids if pk is not None}
+
+    def clean(self):
+        if any(self.errors):
+            return
+        seen = set()
+        for form in self.forms:
+            deliverable_id = (getattr(form, "cleaned_data", None) or {}).get("deliverable_id")
+            if deliverable_id is None:
+                continue
+            if deliverable_id not in self.deliverable_ids:
+                raise ValidationError(
+                    _(
+                        "The form holds a deliverable that is not one of this pledge's (it may have been removed "
+                        "since you opened the form). Open the form again to report on the current deliverables."
+                    ),
+                    code="foreign_deliverable",
+                )
+            if deliverable_id in seen:
+                raise ValidationError(
+                    _(
+                        "A deliverable is listed twice in the form; each deliverable is reported once. Open the "
+                        "form again to report on each deliverable once."
+                    ),
+                    code="repeated_deliverable",
+                )
+            seen.add(deliverable_id)
+
     def rows(self, deliverables) -> list[dict]:
         """The figures as ``ReportContent.deliverables`` rows, for the pledge's ``deliverables`` only."""
         by_id = {d.pk: d for d in deliverables}

@@ -69,7 +69,12 @@ def _report_form(request, *, pledge: Pledge, report: ProgressReport | None):
     data = request.POST if request.method == "POST" else None
     files = request.FILES if request.method == "POST" else None
     form = ProgressReportForm(data, files, initial=initial, can_file_final=can_final)
-    formset = DeliverableProgressFormSet(data, prefix="deliverables", initial=formset_initial)
+    formset = DeliverableProgressFormSet(
+        data,
+        prefix="deliverables",
+        initial=formset_initial,
+        deliverable_ids=[r["deliverable"].pk for r in rows],
+    )
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         if report is None and not form_token_spend(request.POST.get(FORM_TOKEN)):
             messages.info(request, _("This progress report was already received; it was not saved twice."))

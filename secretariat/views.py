@@ -1,6 +1,8 @@
 """Public and member pages of the secretariat app: old platform addresses, unsubscribing, notification
 preferences, the terms of use and privacy notice, and the consent page."""
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -68,7 +70,10 @@ def legal_document(request, kind: str):
         raise Http404
     versions = LegalDocument.objects.filter(kind=kind, published_at__isnull=False).order_by("-version")
     requested = request.GET.get("version", "")
-    if requested.isdigit():
+    if requested:
+        # A version number: ASCII digits only ("²" is a digit to str.isdigit but not to int()), and short.
+        if not re.fullmatch(r"[0-9]{1,9}", requested):
+            raise Http404
         document = get_object_or_404(versions, version=int(requested))
     else:
         document = versions.first()
