@@ -10,13 +10,15 @@ the pledge owes a report for the period and has not filed one, ``progress.select
 Exactly once: sending first writes one ``AnnouncementDelivery`` row per person (unique per announcement and
 person), then claims each row with one atomic UPDATE before its email goes out and marks it sent afterwards. A
 second run of the task (a redelivery, a double click) finds the rows claimed or sent and sends nothing again.
-A person who unsubscribed from announcements gets no email; their row says so.
+A person who unsubscribed from announcements gets no email; their row says so. A copy whose message cannot be
+built (a line break in the subject) is marked failed, not retried.
 """
 
 import datetime as dt
 import logging
 
 from django.conf import settings
+from django.core.mail import BadHeaderError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
@@ -158,6 +160,19 @@ def announcement_deliver(*, announcement_id: int, now: dt.datetime | None = None
             )
             try:
                 message.send(fail_silently=False)
+            except BadHeaderError:
+                # A line break in the subject (the text form refuses them; an older or crafted text may have
+                # one): the message can never be sent, so this copy failed rather than being retried for ever.
+                logger.warning(
+                    "Announcement %s: not sent to delivery %s, its %s subject has a line break",
+                    announcement.pk,
+                    delivery.pk,
+                    text.language,
+                )
+                AnnouncementDelivery.objects.filter(pk=delivery.pk).update(
+                    status=AnnouncementDelivery.Status.FAILED, language=text.language, claimed_until=None
+                )
+                continue
             except Exception:
                 # Not sent: release the claim so that the task's retry sends it.
                 AnnouncementDelivery.objects.filter(pk=delivery.pk).update(claimed_until=None)

@@ -153,3 +153,11 @@ class AnnouncementTextForm(forms.ModelForm):
         self.fields["language"] = forms.ChoiceField(
             label=_("Language"), choices=list(settings.LANGUAGES), initial=settings.LANGUAGE_CODE
         )
+
+    def clean_subject(self):
+        subject = self.cleaned_data.get("subject", "")
+        # An email subject is one line: a line break in it would make the message impossible to send (and an
+        # injected header possible).
+        if len(subject.splitlines()) > 1 or any(c in subject for c in "\r\n"):
+            raise forms.ValidationError(_("The subject must be one line: remove the line breaks."))
+        return subject

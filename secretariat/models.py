@@ -289,6 +289,7 @@ class AnnouncementDelivery(models.Model):
         PENDING = "pending", _("Pending")
         SENT = "sent", _("Sent")
         OPTED_OUT = "opted_out", _("Not sent: unsubscribed from announcements")
+        FAILED = "failed", _("Not sent: the message could not be built (a line break in its subject)")
 
     announcement = models.ForeignKey(Announcement, on_delete=models.CASCADE, related_name="deliveries")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")

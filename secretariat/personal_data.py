@@ -4,6 +4,8 @@ Rows about the person (preferences, consents, announcement copies) go with the a
 wrote as staff stay with the organisation or pledge, attributed to "Former member" by ``accounts.services``.
 """
 
+from django.conf import settings
+
 from p2c.personal_data import register_exporter
 
 from .models import AnnouncementDelivery, Consent, NotificationPreferences
@@ -27,10 +29,20 @@ def export_secretariat(user) -> dict:
             for c in Consent.objects.filter(user=user).select_related("document")
         ],
         "announcements_received": [
-            {"announcement": d.announcement.name, "status": d.status, "sent_at": _iso(d.sent_at)}
-            for d in AnnouncementDelivery.objects.filter(user=user).select_related("announcement")
+            {"subject": _subject(d), "status": d.status, "sent_at": _iso(d.sent_at)}
+            for d in AnnouncementDelivery.objects.filter(user=user).prefetch_related("announcement__texts")
         ],
     }
+
+
+def _subject(delivery) -> str:
+    """The subject of the announcement as the person received it (in the language it was sent in; not sent yet:
+    in the site's default language). The announcement's name is the Secretariat's own label: never exported."""
+    texts = {t.language: t.subject for t in delivery.announcement.texts.all()}
+    for language in (delivery.language, settings.LANGUAGE_CODE):
+        if language in texts:
+            return texts[language]
+    return next(iter(texts.values()), "")
 
 
 register_exporter("secretariat", export_secretariat)
