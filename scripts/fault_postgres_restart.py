@@ -1,5 +1,6 @@
 """Fault script: restart PostgreSQL under the running platform and show that it recovers without a restart.
 
+    createdb -h 127.0.0.1 -U postgres p2c_fault   # once: a database of its own
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/p2c_fault REDIS_URL=redis://127.0.0.1:6379/14 \\
         .venv/bin/python scripts/fault_postgres_restart.py [--cluster main] [--version 15]
 
