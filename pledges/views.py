@@ -229,7 +229,9 @@ def _pledge_detail_context(request, public_id: str) -> dict:
         "suggestions": partnering.potential_partners_cached(pledge)
         if pledge.status in Pledge.PUBLIC_STATUSES
         else [],
-        "canonical_url": request.build_absolute_uri(pledge.get_absolute_url()),
+        # From the configured site address, never the request's Host header (the page may be cached and shown
+        # to others).
+        "canonical_url": f"{settings.SITE_URL}{pledge.get_absolute_url()}",
     }
 
 
