@@ -78,6 +78,25 @@ def refresh_search_fields(pledge) -> None:
         setattr(pledge, name, value)
 
 
+# Latin letters and digits: a term this short or shorter is a whole word ("AI", "5G", an ISO code such as "TR"),
+# not a piece of one ("tr" would otherwise find "trained", "country", ...).
+WHOLE_WORD_MAX = 3
+
+
+def term_matches(field: str, term: str) -> Q:
+    """Where ``term`` (folded) occurs in the folded text ``field``: anywhere for a longer term or one in a script
+    without word breaks, as a whole word for a short Latin term (``WHOLE_WORD_MAX``); the folded texts separate
+    words with single spaces."""
+    if len(term) <= WHOLE_WORD_MAX and term.isascii() and term.isalnum():
+        return (
+            Q(**{field: term})
+            | Q(**{f"{field}__startswith": f"{term} "})
+            | Q(**{f"{field}__endswith": f" {term}"})
+            | Q(**{f"{field}__contains": f" {term} "})
+        )
+    return Q(**{f"{field}__contains": term})
+
+
 def search(queryset, q: str):
     """``queryset`` narrowed to pledges matching every term of ``q``, annotated with ``search_rank``."""
     terms = query_terms(q)
@@ -87,11 +106,11 @@ def search(queryset, q: str):
     for term in terms:
         condition = Q()
         for field in WEIGHTS:
-            condition |= Q(**{f"{field}__contains": term})
+            condition |= term_matches(field, term)
         queryset = queryset.filter(condition)
         for field, weight in WEIGHTS.items():
             rank = rank + Case(
-                When(**{f"{field}__contains": term}, then=Value(weight)),
+                When(term_matches(field, term), then=Value(weight)),
                 default=Value(0),
                 output_field=IntegerField(),
             )

@@ -51,6 +51,17 @@ def test_country_names_in_any_common_form_find_the_country(client, query, countr
         assert found == [pledges[country].public_id]
 
 
+def test_a_short_term_is_a_whole_word_so_an_iso_code_finds_its_country_only(client):
+    turkey = published_pledge(title="Backbone for Anatolia", countries=("TR",))
+    trained = published_pledge(title="10,000 teachers trained in digital skills", countries=("MW",))
+    ai = published_pledge(title="AI skills for youth", countries=("MW",))
+    published_pledge(title="Rural broadband for Kenya", countries=("KE",))
+    assert _ids(client, q="TR") == [turkey.public_id]  # not "trained", "rural", "country"
+    assert _ids(client, q="tra") == []  # three letters: a word of its own, and there is none
+    assert _ids(client, q="train") == [trained.public_id]  # longer terms match inside words
+    assert _ids(client, q="AI") == [ai.public_id]  # not "Kenya" (no "ai"), not "trained"
+
+
 def test_search_is_accent_and_case_insensitive_and_ranks_title_first(client):
     in_summary = published_pledge(title="Rural broadband")
     in_summary.summary = "Écoles numériques au Sénégal"
