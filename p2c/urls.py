@@ -20,6 +20,7 @@ admin.site.index_title = _("Moderation and data")
 urlpatterns = [
     path("", include("opendata.urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("i18n/", include("django.conf.urls.i18n")),
     *language_patterns(

@@ -46,3 +46,8 @@ def test_healthz_reports_database_cache_and_broker(client, settings):
     body = response.json()
     assert body["database"] == "ok" and body["cache"] == "ok"
     assert body["broker"] == ("ok" if settings.REDIS_URL else "not used")
+
+
+def test_favicon_ico_leads_to_the_sites_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith(".svg")

@@ -149,3 +149,14 @@ def test_country_and_region_filters_are_named_in_the_interface_language(client):
     assert ">Tchad (1)</option>" in french and ">Afrique (1)</option>" in french
     english = client.get("/pledges/").content.decode()
     assert ">Chad (1)</option>" in english and ">Africa (1)</option>" in english
+
+
+def test_dashboard_group_names_and_shares_follow_the_language(client):
+    from tests.factories import published_pledge
+
+    published_pledge(title="Malawi fibre", countries=("MW",), focus_areas=("access",), value="1000")
+    french = client.get("/fr/dashboard/").content.decode()
+    assert "LDC —" not in french and "PMA —" in french
+    assert "100,0\u00a0%" in french or "100,0\u202f%" in french  # CLDR's French percent, not "100.0%"
+    english = client.get("/dashboard/").content.decode()
+    assert "LDC —" in english and "100.0%" in english

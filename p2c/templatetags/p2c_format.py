@@ -113,6 +113,19 @@ def money_compact(amount, currency: str = "USD") -> str:
 
 
 @register.filter
+def percent(value) -> str:
+    """A share given in per cent (0–100, e.g. "73.9" or Decimal) with the current language's percent pattern from
+    CLDR and one decimal ("73.9%" in English, "73,9 %" in French); "" for no value."""
+    share = _decimal(value)
+    if share is None:
+        return ""
+    locale = Locale.parse(_locale())
+    pattern = copy.copy(locale.percent_formats[None])
+    pattern.frac_prec = (1, 1)
+    return pattern.apply(share / 100, locale)
+
+
+@register.filter
 def number(value) -> str:
     """An integer or decimal number with the current language's grouping and decimal signs."""
     value = _decimal(value)

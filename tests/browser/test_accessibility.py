@@ -57,6 +57,7 @@ NOT_PAGES = {
     "opendata-iati": "IATI XML",
     "opendata-download": "CSV and JSON downloads",
     "healthz": "JSON health check",
+    "favicon": "a redirect to the icon (an image)",
     "sitemap": "XML sitemap",
     "set_language": "POST only (the language switcher's form)",
     "annual_report": "the annual report's PDF",
