@@ -34,8 +34,8 @@ def _public(instance) -> bool:
 
     if isinstance(instance, Pledge):
         return instance.status in VISIBLE_STATUSES
-    if instance._meta.model_name == "organisation":  # shown once verified
-        return getattr(instance, "verification", "") == "verified"
+    if instance._meta.model_name == "organisation":
+        return True  # rare, and a change of verification either way can show (or hide) its pledges
     pledge_id = getattr(instance, "pledge_id", None)
     if pledge_id is not None:
         if instance._meta.model_name == "progressreport" and getattr(instance, "status", "") != "published":
